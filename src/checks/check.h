@@ -1,0 +1,153 @@
+/*
+ * check.h - the one interface every check implements
+ *
+ * A check is a static struct check: its name, the SMTP phases it wants, its
+ * policy section (option table, init, fini) and run(). The engine calls
+ * run() once per wanted phase with a read-only view of the transaction
+ * (struct check_txn) and the check's own section values, and the check
+ * answers through the report: scored symbols (check_symbol), a hard decision
+ * (check_decide), trust for the rest of the session (check_trust), or an
+ * Authentication-Results method (check_authres). run() returns CHECK_ERROR
+ * when it could not decide; the check's on_error policy then applies.
+ *
+ * Checks know nothing of libmilter or the policy protocol, and never call
+ * the engine. All report memory comes from the transaction's arena.
+ * run() is called from many threads at once: it must keep no mutable state
+ * outside the report and the per-transaction slot (state).
+ */
+#ifndef MXWARD_CHECKS_CHECK_H
+#define MXWARD_CHECKS_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "core/cidr.h"
+
+struct arena;
+
+enum check_phase {
+	CHECK_CONNECT = 1u << 0,
+	CHECK_HELO = 1u << 1,
+	CHECK_MAIL = 1u << 2,
+	CHECK_RCPT = 1u << 3,
+	CHECK_DATA = 1u << 4,
+	CHECK_HEADER = 1u << 5,
+	CHECK_EOH = 1u << 6,
+	CHECK_BODY = 1u << 7,
+	CHECK_EOM = 1u << 8,
+};
+
+/* What a message (or, at RCPT, one recipient) gets. Ordered by severity. */
+enum check_action {
+	ACTION_ACCEPT,
+	ACTION_ADD_HEADER,
+	ACTION_QUARANTINE,
+	ACTION_DISCARD,
+	ACTION_TEMPFAIL,
+	ACTION_REJECT,
+	ACTION_COUNT
+};
+
+extern const struct conf_name_code check_action_names[];
+/* The subset allowed for on_error: tempfail, accept, reject. */
+extern const struct conf_name_code check_on_error_names[];
+
+enum check_status {
+	CHECK_DONE,   /* decided (which may mean: nothing to say) */
+	CHECK_ERROR,  /* could not decide: on_error applies */
+};
+
+/* Options every check has, first in its values struct. */
+struct check_common {
+	bool enabled;
+	int on_error; /* enum check_action: TEMPFAIL, ACCEPT or REJECT */
+};
+
+#define CHECK_COMMON_OPTIONS(enabled_default)                                  \
+	{ "enabled", CONF_BOOL, offsetof(struct check_common, enabled),        \
+	  enabled_default, 0, 0, NULL,                                         \
+	  "Whether this check runs at all." },                                 \
+	{ "on_error", CONF_ENUM, offsetof(struct check_common, on_error),      \
+	  "tempfail", 0, 0, check_on_error_names,                              \
+	  "What happens when the check cannot decide: tempfail (the default; " \
+	  "the client retries later), accept, or reject." }
+
+/* The transaction as checks see it: filled by the engine, read-only here. */
+struct check_txn {
+	/* session */
+	const char *client_name;     /* the MTA's name for the client, or "unknown" */
+	const char *client_address;  /* as text */
+	struct ip_addr client_ip;
+	bool client_ip_valid;        /* false for local/unknown connections */
+	const char *helo;            /* NULL before HELO/EHLO */
+	const char *auth_login;      /* SASL login, NULL if not authenticated */
+	const char *tls_version;     /* NULL on a plaintext connection */
+	bool trusted;                /* a check called check_trust() */
+	/* message */
+	const char *queue_id;        /* may be NULL until the MTA assigns one */
+	const char *sender;          /* envelope sender without <>, "" = null */
+	uint64_t declared_size;      /* SIZE= from MAIL FROM, 0 if none */
+	const char *rcpt;            /* at CHECK_RCPT: this recipient */
+	size_t rcpt_count;           /* accepted so far */
+	const char *header_name;     /* at CHECK_HEADER */
+	const char *header_value;
+	size_t header_count;         /* headers so far, this one included */
+	size_t header_bytes;         /* bytes of header so far */
+	uint64_t size;               /* message bytes so far */
+	const unsigned char *body;   /* at CHECK_BODY: this chunk */
+	size_t body_len;
+};
+
+struct check_symbol {
+	struct check_symbol *next;
+	const char *name;
+	double score;
+	const char *detail;  /* NULL or text for logs and JSON */
+};
+
+/* Where a check's findings go; owned by the engine, one per phase call
+ * chain. Checks use only the functions below. */
+struct check_report {
+	struct arena *arena;
+	struct check_symbol *symbols;   /* newest first */
+	struct check_symbol **tail;
+	enum check_action action;       /* strongest hard decision so far */
+	struct conf_reply reply;        /* its SMTP reply */
+	const char *action_by;          /* the symbol that decided */
+	bool trust;
+	const char *authres[8];         /* "method=result prop=value" */
+	size_t n_authres;
+};
+
+struct check {
+	const char *name;
+	unsigned phases;          /* enum check_phase bits */
+	bool runs_for_trusted;    /* run even after a check called check_trust */
+	struct conf_section section; /* name == check name; values start with
+	                                 struct check_common */
+	enum check_status (*run)(enum check_phase phase,
+	    const struct check_txn *txn, const void *values,
+	    struct check_report *report);
+};
+
+/* Every check compiled in, in the order they run. */
+extern const struct check *const checks_all[];
+extern const size_t checks_count;
+
+void check_report_init(struct check_report *report, struct arena *arena);
+/* Add a scored symbol; detail may be NULL. */
+void check_symbol(struct check_report *report, const char *name, double score,
+    const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Record a hard decision with its reply; the strongest one wins. */
+void check_decide(struct check_report *report, const char *symbol,
+    enum check_action action, const struct conf_reply *reply);
+/* Mark the session trusted: later checks that do not run for trusted
+ * clients are skipped. */
+void check_trust(struct check_report *report);
+/* Add an Authentication-Results method result, e.g. "auth=pass smtp.auth=x". */
+void check_authres(struct check_report *report, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * log.h - the daemon's log: syslog facility mail, or stderr in the foreground
+ *
+ * log_open() chooses the destination once at start-up; afterwards
+ * log_error(), log_warning(), log_info() and log_debug() may be called from
+ * any thread. Lines longer than LOG_LINE_MAX are truncated, never split.
+ * log_die() logs and exits with status 1 (start-up errors only).
+ */
+#ifndef MXWARD_CORE_LOG_H
+#define MXWARD_CORE_LOG_H
+
+#include <stdbool.h>
+
+#define LOG_LINE_MAX 4096
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void log_open(const char *ident, bool to_stderr, enum log_level level);
+void log_set_level(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void log_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+#define log_error(...)   log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif
