@@ -54,7 +54,7 @@ struct engine_verdict {
 	enum check_action action;
 	struct engine_reply reply;      /* for tempfail and reject */
 	double score;
-	const struct check_symbol *symbols; /* session's then message's */
+	const struct check_symbol *symbols[2]; /* session's, message's */
 	const struct engine_header *add;    /* to insert at the top, in order */
 	size_t n_add;
 	const struct engine_header_delete *del;
@@ -66,6 +66,10 @@ struct engine_verdict {
 size_t engine_sections(const struct conf_section *const **sections_r);
 /* Load and validate a policy with all sections. */
 struct conf *engine_load_policy(const char *path, struct conf_errors *errs);
+
+/* Phases (enum check_phase bits) that some enabled check of the current
+ * policy wants, so a front end can ask its MTA to skip the others. */
+unsigned engine_wanted_phases(void);
 
 struct engine_session *engine_session_new(const char *client_name,
     const char *client_address);

@@ -1,0 +1,290 @@
+/*
+ * policy.c - the engine's own policy sections and the full section list
+ *
+ * Declares the option tables of the top-level keys and of the daemon,
+ * listen, metrics, actions and headers sections, and assembles them with
+ * the sections of every compiled-in check (engine_sections). The tables
+ * are the single source of the option reference in mxward.yaml(5).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "engine/engine.h"
+#include "engine/policy.h"
+
+/* Fill authserv_id from the host name when the policy does not set it. */
+static bool
+top_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	struct policy_top *top = values;
+	char host[256];
+
+	if (top->authserv_id != NULL) {
+		if (top->authserv_id[0] == '\0' ||
+		    strpbrk(top->authserv_id, " \t;()\"\\") != NULL) {
+			conf_errors_here(errs, "authserv_id: '%s' is not a "
+			    "valid RFC 8601 authserv-id", top->authserv_id);
+			return false;
+		}
+		return true;
+	}
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	top->authserv_id = arena_strdup(arena, host);
+	return true;
+}
+
+static const struct conf_option top_options[] = {
+	{ "authserv_id", CONF_STRING, offsetof(struct policy_top, authserv_id),
+	  NULL, 0, 0, NULL,
+	  "The authserv-id written into Authentication-Results headers "
+	  "(RFC 8601), normally this host's name. Incoming "
+	  "Authentication-Results headers that claim it are removed. "
+	  "Default: the host name." },
+	{ NULL },
+};
+
+static const struct conf_section top_section = {
+	"", "Top-level keys.", top_options, sizeof(struct policy_top),
+	top_init, NULL,
+};
+
+static const struct conf_name_code log_level_names[] = {
+	{ "error", LOG_LEVEL_ERROR },
+	{ "warning", LOG_LEVEL_WARNING },
+	{ "info", LOG_LEVEL_INFO },
+	{ "debug", LOG_LEVEL_DEBUG },
+	{ NULL, 0 },
+};
+
+static const struct conf_option daemon_options[] = {
+	{ "user", CONF_STRING, offsetof(struct policy_daemon, user), NULL,
+	  0, 0, NULL,
+	  "The unprivileged user mxward switches to after binding its "
+	  "sockets, when started as root. Empty: keep the starting user. "
+	  "Read at start-up only." },
+	{ "log_level", CONF_ENUM, offsetof(struct policy_daemon, log_level),
+	  "info", 0, 0, log_level_names,
+	  "The least severe level logged: error, warning, info (one line per "
+	  "message) or debug." },
+	{ NULL },
+};
+
+static const struct conf_section daemon_section = {
+	"daemon", "The process: its user and its log.", daemon_options,
+	sizeof(struct policy_daemon), NULL, NULL,
+};
+
+/* Turn socket_mode into a mode_t. */
+static bool
+listen_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	struct policy_listen *l = values;
+	char *end;
+	unsigned long mode = strtoul(l->socket_mode_text, &end, 8);
+
+	if (*l->socket_mode_text == '\0' || *end != '\0' || mode > 0777) {
+		conf_errors_here(errs, "listen.socket_mode: '%s' is not an "
+		    "octal file mode", l->socket_mode_text);
+		return false;
+	}
+	l->socket_mode = (mode_t)mode;
+	if (l->milter == NULL || (strncmp(l->milter, "inet:", 5) != 0 &&
+	    strncmp(l->milter, "inet6:", 6) != 0 &&
+	    strncmp(l->milter, "unix:", 5) != 0 &&
+	    strncmp(l->milter, "local:", 6) != 0)) {
+		conf_errors_here(errs, "listen.milter: '%s' is not "
+		    "inet:ADDR:PORT, inet6:PORT@ADDR or unix:PATH",
+		    l->milter ? l->milter : "");
+		return false;
+	}
+	return true;
+}
+
+static const struct conf_option listen_options[] = {
+	{ "milter", CONF_STRING, offsetof(struct policy_listen, milter),
+	  "inet:127.0.0.1:8890", 0, 0, NULL,
+	  "Where the milter front end listens: inet:ADDR:PORT or unix:PATH. "
+	  "Postfix's smtpd_milters names the same socket. Read at start-up "
+	  "only." },
+	{ "socket_mode", CONF_STRING,
+	  offsetof(struct policy_listen, socket_mode_text), "0660", 0, 0, NULL,
+	  "File mode (octal) of unix sockets." },
+	{ "socket_owner", CONF_STRING,
+	  offsetof(struct policy_listen, socket_owner), NULL, 0, 0, NULL,
+	  "Owner of unix sockets as user or user:group, so that the MTA "
+	  "(user postfix) can connect. Empty: the daemon's user." },
+	{ NULL },
+};
+
+static const struct conf_section listen_section = {
+	"listen", "The sockets the front ends listen on.", listen_options,
+	sizeof(struct policy_listen), listen_init, NULL,
+};
+
+static const struct conf_option metrics_options[] = {
+	{ "listen", CONF_STRING, offsetof(struct policy_metrics, listen),
+	  "127.0.0.1:9890", 0, 0, NULL,
+	  "ADDR:PORT of the Prometheus endpoint (/metrics). Empty disables "
+	  "it. Read at start-up only." },
+	{ NULL },
+};
+
+static const struct conf_section metrics_section = {
+	"metrics", "The Prometheus endpoint.", metrics_options,
+	sizeof(struct policy_metrics), NULL, NULL,
+};
+
+/* Thresholds must rise with severity, or a lower one would never apply. */
+static bool
+actions_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	const struct policy_actions *a = values;
+	const double levels[] = { a->add_header, a->quarantine, a->tempfail,
+	    a->reject };
+	const char *names[] = { "add_header", "quarantine", "tempfail",
+	    "reject" };
+	size_t last = 4;
+
+	for (size_t i = 0; i < 4; i++) {
+		if (isnan(levels[i]))
+			continue;
+		if (last < 4 && levels[i] < levels[last]) {
+			conf_errors_here(errs, "actions.%s (%g) is below "
+			    "actions.%s (%g)", names[i], levels[i],
+			    names[last], levels[last]);
+			return false;
+		}
+		last = i;
+	}
+	return true;
+}
+
+#define SCORE_BOUNDS -1000, 1000, NULL
+static const struct conf_option actions_options[] = {
+	{ "add_header", CONF_SCORE, offsetof(struct policy_actions, add_header),
+	  "6", SCORE_BOUNDS,
+	  "Score from which a message is marked as spam in its headers "
+	  "(X-Spam-Status: Yes, X-Spam-Flag: YES) and delivered. off: never." },
+	{ "quarantine", CONF_SCORE, offsetof(struct policy_actions, quarantine),
+	  "off", SCORE_BOUNDS,
+	  "Score from which a message is put in the MTA's hold queue "
+	  "(Postfix: postsuper -r releases it). off: never." },
+	{ "tempfail", CONF_SCORE, offsetof(struct policy_actions, tempfail),
+	  "off", SCORE_BOUNDS,
+	  "Score from which a message is deferred (greylisting-like). off: "
+	  "never." },
+	{ "reject", CONF_SCORE, offsetof(struct policy_actions, reject),
+	  "15", SCORE_BOUNDS,
+	  "Score from which a message is refused. off: never." },
+	{ "reject_reply", CONF_REPLY,
+	  offsetof(struct policy_actions, reject_reply),
+	  "554 5.7.1 Message refused as spam", 0, 0, NULL,
+	  "Reply for messages refused by score." },
+	{ "tempfail_reply", CONF_REPLY,
+	  offsetof(struct policy_actions, tempfail_reply),
+	  "451 4.7.1 Message deferred, try again later", 0, 0, NULL,
+	  "Reply for messages deferred by score." },
+	{ "error_reply", CONF_REPLY, offsetof(struct policy_actions, error_reply),
+	  "451 4.7.1 Message could not be checked, try again later", 0, 0, NULL,
+	  "Reply when a check could not decide and its on_error is tempfail "
+	  "(a 4xx reply) or reject (the 4 becomes 5)." },
+	{ "quarantine_reason", CONF_STRING,
+	  offsetof(struct policy_actions, quarantine_reason),
+	  "held by mxward", 0, 0, NULL,
+	  "Reason recorded with quarantined messages." },
+	{ NULL },
+};
+
+static const struct conf_section actions_section = {
+	"actions",
+	"Score thresholds that map a message's total score to an action. "
+	"Hard decisions of checks (a refused network, an oversize message) "
+	"apply whatever the score.",
+	actions_options, sizeof(struct policy_actions), actions_init, NULL,
+};
+
+static const struct conf_option headers_options[] = {
+	{ "spam_status", CONF_BOOL, offsetof(struct policy_headers, spam_status),
+	  "yes", 0, 0, NULL,
+	  "Add X-Spam-Score and X-Spam-Status headers (and X-Spam-Flag: YES "
+	  "from the add_header score) to delivered messages." },
+	{ NULL },
+};
+
+static const struct conf_section headers_section = {
+	"headers", "Headers added to delivered messages.", headers_options,
+	sizeof(struct policy_headers), NULL, NULL,
+};
+
+static const struct conf_section *const *all_sections;
+static size_t n_all_sections;
+
+/* Build the list once: engine sections, then one per check. */
+static void
+sections_build(void)
+{
+	const struct conf_section **v;
+	const struct conf_section *const engine[] = {
+		[POLICY_TOP] = &top_section,
+		[POLICY_DAEMON] = &daemon_section,
+		[POLICY_LISTEN] = &listen_section,
+		[POLICY_METRICS] = &metrics_section,
+		[POLICY_ACTIONS] = &actions_section,
+		[POLICY_HEADERS] = &headers_section,
+	};
+
+	v = xcalloc(POLICY_CHECKS + checks_count, sizeof(*v));
+	for (size_t i = 0; i < POLICY_CHECKS; i++)
+		v[i] = engine[i];
+	for (size_t i = 0; i < checks_count; i++)
+		v[POLICY_CHECKS + i] = &checks_all[i]->section;
+	all_sections = v;
+	n_all_sections = POLICY_CHECKS + checks_count;
+}
+
+size_t
+engine_sections(const struct conf_section *const **sections_r)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, sections_build);
+	*sections_r = all_sections;
+	return n_all_sections;
+}
+
+struct conf *
+engine_load_policy(const char *path, struct conf_errors *errs)
+{
+	const struct conf_section *const *sections;
+	size_t n = engine_sections(&sections);
+
+	return conf_load(path, sections, n, errs);
+}
+
+unsigned
+engine_wanted_phases(void)
+{
+	struct conf *conf = conf_acquire();
+	unsigned phases = 0;
+
+	for (size_t i = 0; conf != NULL && i < checks_count; i++) {
+		const struct check_common *common =
+		    conf_section_values(conf, POLICY_CHECKS + i);
+
+		if (common->enabled)
+			phases |= checks_all[i]->phases;
+	}
+	conf_release(&conf);
+	return phases;
+}
