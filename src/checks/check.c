@@ -73,10 +73,21 @@ check_symbol(struct check_report *report, const char *name, double score,
 
 void
 check_decide(struct check_report *report, const char *symbol,
-    enum check_action action, const struct conf_reply *reply)
+    enum check_action action, const struct conf_reply *reply,
+    const char *detail_fmt, ...)
 {
-	report_add(report, symbol, 0, reply != NULL && reply->text != NULL ?
-	    arena_strdup(report->arena, reply->text) : NULL);
+	char detail[512];
+	va_list ap;
+
+	if (detail_fmt != NULL) {
+		va_start(ap, detail_fmt);
+		vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+		va_end(ap);
+		report_add(report, symbol, 0, arena_strdup(report->arena, detail));
+	} else {
+		report_add(report, symbol, 0, reply != NULL && reply->text != NULL ?
+		    arena_strdup(report->arena, reply->text) : NULL);
+	}
 	if (action <= report->action && report->action_by != NULL)
 		return;
 	if (action < report->action)

@@ -140,9 +140,11 @@ void check_report_init(struct check_report *report, struct arena *arena);
 /* Add a scored symbol; detail may be NULL. */
 void check_symbol(struct check_report *report, const char *name, double score,
     const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Record a hard decision with its reply; the strongest one wins. */
+/* Record a hard decision with its reply; the strongest one wins. The
+ * symbol's detail is detail_fmt's text, or the reply text when NULL. */
 void check_decide(struct check_report *report, const char *symbol,
-    enum check_action action, const struct conf_reply *reply);
+    enum check_action action, const struct conf_reply *reply,
+    const char *detail_fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Mark the session trusted: later checks that do not run for trusted
  * clients are skipped. */
 void check_trust(struct check_report *report);

@@ -106,10 +106,12 @@ apply_on_error(const struct check *c, const struct check_common *common,
 	case ACTION_REJECT:
 		reply.code[0] = '5';
 		reply.xcode[0] = '5';
-		check_decide(report, symbol, ACTION_REJECT, &reply);
+		check_decide(report, symbol, ACTION_REJECT, &reply,
+		    "could not decide");
 		break;
 	default:
-		check_decide(report, symbol, ACTION_TEMPFAIL, &reply);
+		check_decide(report, symbol, ACTION_TEMPFAIL, &reply,
+		    "could not decide");
 		break;
 	}
 }
@@ -346,7 +348,7 @@ engine_rcpt(struct engine_session *s, const char *rcpt,
 	}
 	if (action == ACTION_DISCARD)
 		check_decide(&m->report, report->action_by, action,
-		    &report->reply);
+		    &report->reply, "recipient %s", s->txn.rcpt);
 	m->rcpts = arena_grow_array(m->arena, m->rcpts, m->n_rcpts,
 	    &m->cap_rcpts, sizeof(*m->rcpts));
 	m->rcpts[m->n_rcpts++] = s->txn.rcpt;

@@ -64,12 +64,12 @@ main(void)
 	is_str(verdict_authres(arena, "mx.example.org", &a, &b),
 	    "mx.example.org;\n\tauth=pass smtp.auth=alice", "A-R with auth");
 
-	check_decide(&a, "FIRST", ACTION_TEMPFAIL, NULL);
-	check_decide(&a, "SECOND", ACTION_REJECT, NULL);
-	check_decide(&a, "THIRD", ACTION_TEMPFAIL, NULL);
+	check_decide(&a, "FIRST", ACTION_TEMPFAIL, NULL, NULL);
+	check_decide(&a, "SECOND", ACTION_REJECT, NULL, NULL);
+	check_decide(&a, "THIRD", ACTION_TEMPFAIL, NULL, NULL);
 	is_int(a.action, ACTION_REJECT, "strongest decision wins");
 	is_str(a.action_by, "SECOND", "and names its symbol");
-	check_decide(&a, "FOURTH", ACTION_REJECT, NULL);
+	check_decide(&a, "FOURTH", ACTION_REJECT, NULL, NULL);
 	is_str(a.action_by, "SECOND", "an equal decision keeps the first");
 	arena_free(&arena);
 	return done();

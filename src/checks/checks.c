@@ -1,0 +1,30 @@
+/*
+ * checks.c - the registry: every check compiled in, in the order they run
+ *
+ * checks_all[] and checks_count are declared in check.h. The order matters:
+ * access runs first because it decides who is trusted, and later checks
+ * that do not run for trusted clients are then skipped; limits comes next
+ * because it applies to everyone and is cheap. Checks that depend on an
+ * optional library are listed inside #ifdef HAVE_... here and nowhere else.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "checks/check.h"
+
+extern const struct check check_access;
+extern const struct check check_limits;
+extern const struct check check_helo;
+extern const struct check check_submission;
+extern const struct check check_relay;
+
+const struct check *const checks_all[] = {
+	&check_access,
+	&check_limits,
+	&check_helo,
+	&check_submission,
+	&check_relay,
+};
+
+const size_t checks_count = sizeof(checks_all) / sizeof(checks_all[0]);
