@@ -136,7 +136,7 @@ feed_headers(struct engine_session *s, const char *data, size_t len,
 			*body_r = line_start;
 			return action;
 		case MIME_HEADER_TOO_LONG:
-			r->error = "a header field exceeds 64 KiB";
+			r->error = "a header field exceeds 1 MiB";
 			*body_r = len;
 			return action;
 		}

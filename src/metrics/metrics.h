@@ -6,7 +6,8 @@
  * at registration, so the label set is bounded. Updates are lock-free
  * atomics and may come from any thread. metrics_render() writes the
  * Prometheus text exposition format (version 0.0.4). metrics_http_start()
- * serves it at /metrics through libmicrohttpd on "ADDR:PORT".
+ * serves it at /metrics through libmicrohttpd on "ADDR:PORT" or
+ * "[IPv6]:PORT" (port 0: the kernel picks one, see metrics_http_port()).
  */
 #ifndef MXWARD_METRICS_METRICS_H
 #define MXWARD_METRICS_METRICS_H
@@ -32,8 +33,12 @@ void metrics_add(struct metrics_family *f, size_t index, int64_t delta);
 void metrics_set(struct metrics_family *f, size_t index, int64_t value);
 void metrics_observe(struct metrics_family *f, size_t index, double value);
 
+/* Append the exposition of every family to out. */
 void metrics_render(struct buf *out);
+/* One endpoint per process; *error_r is xasprintf()ed, caller frees. */
 bool metrics_http_start(const char *listen, char **error_r);
+/* The port the endpoint listens on; 0 when it is not running. */
+uint16_t metrics_http_port(void);
 void metrics_http_stop(void);
 
 #endif

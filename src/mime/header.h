@@ -17,18 +17,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MIME_HEADER_MAX (64 * 1024)
+#define MIME_HEADER_MAX (1024 * 1024)
 
 enum mime_header_status {
 	MIME_HEADER_FIELD,     /* *field_r filled */
 	MIME_HEADER_END,       /* empty line: body follows at *pos_r */
-	MIME_HEADER_MALFORMED, /* a line that is not a field; *pos_r after it */
-	MIME_HEADER_TOO_LONG,  /* a field beyond MIME_HEADER_MAX */
+	MIME_HEADER_MALFORMED, /* a line that is not a field; *pos_r after it
+	                        * (a field holding NUL: name set, past it) */
+	MIME_HEADER_TOO_LONG,  /* a field beyond MIME_HEADER_MAX; name set,
+	                        * *pos_r after the field */
 };
 
 struct mime_header_field {
 	char name[256];
-	char *value; /* malloc()ed, unfolded (CRLF removed), caller frees */
+	char *value; /* malloc()ed, unfolded (CRLF removed), caller frees;
+	              * NULL unless MIME_HEADER_FIELD */
 };
 
 enum mime_header_status mime_header_next(const char *data, size_t len,

@@ -21,6 +21,9 @@ plan(int n)
 	printf("1..%d\n", n);
 }
 
+static inline bool ok(bool cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static inline bool
 ok(bool cond, const char *fmt, ...)
 {
