@@ -36,6 +36,7 @@
 #include "core/xalloc.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
+#include "engine/verdict.h"
 #include "mime/header.h"
 
 #define SCAN_FILE_MAX ((size_t)1 << 30)
@@ -53,6 +54,8 @@ struct scan_result {
 	enum check_action action;
 	struct engine_reply reply;
 	const struct engine_verdict *verdict; /* NULL if refused before EOM */
+	const struct check_symbol *symbols[2];
+	double score;
 	const char *error;                    /* malformed input */
 };
 
@@ -183,7 +186,8 @@ static void
 print_json(const char *path, const struct scan_result *r)
 {
 	const struct engine_verdict *v = r->verdict;
-	json_t *o = json_object(), *symbols = json_array(), *added = json_array();
+	json_t *o = json_object(), *symbols = json_array();
+	json_t *added = json_array(), *removed = json_array();
 	char *reply = reply_text(r), *line;
 
 	json_object_set_new(o, "file", json_string(path));
@@ -191,9 +195,9 @@ print_json(const char *path, const struct scan_result *r)
 	    check_action_names, (int)r->action)));
 	json_object_set_new(o, "smtp_reply", reply ? json_string(reply) :
 	    json_null());
-	json_object_set_new(o, "score", json_real(v ? v->score : 0));
-	for (size_t l = 0; v != NULL && l < 2; l++)
-		for (const struct check_symbol *s = v->symbols[l]; s; s = s->next)
+	json_object_set_new(o, "score", json_real(r->score));
+	for (size_t l = 0; l < 2; l++)
+		for (const struct check_symbol *s = r->symbols[l]; s; s = s->next)
 			json_array_append_new(symbols, json_pack("{s:s,s:f,s:s?}",
 			    "name", s->name, "score", s->score, "detail",
 			    s->detail));
@@ -207,6 +211,10 @@ print_json(const char *path, const struct scan_result *r)
 		json_array_append_new(added, json_pack("{s:s,s:s}", "name",
 		    v->add[i].name, "value", v->add[i].value));
 	json_object_set_new(o, "headers_added", added);
+	for (size_t i = 0; v != NULL && i < v->n_del; i++)
+		json_array_append_new(removed, json_pack("{s:s,s:i}", "name",
+		    v->del[i].name, "index", (int)v->del[i].index));
+	json_object_set_new(o, "headers_removed", removed);
 	if (r->error != NULL)
 		json_object_set_new(o, "error", json_string(r->error));
 	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -220,17 +228,14 @@ print_json(const char *path, const struct scan_result *r)
 static void
 print_human(const char *path, const struct scan_result *r)
 {
-	const struct engine_verdict *v = r->verdict;
 	char *reply = reply_text(r);
 
-	printf("%s: %s", path, conf_code_name(check_action_names,
-	    (int)r->action));
-	if (v != NULL)
-		printf(" score=%.2f", v->score);
+	printf("%s: %s score=%.2f", path, conf_code_name(check_action_names,
+	    (int)r->action), r->score);
 	if (reply != NULL)
 		printf(" reply=\"%s\"", reply);
-	for (size_t l = 0; v != NULL && l < 2; l++)
-		for (const struct check_symbol *s = v->symbols[l]; s; s = s->next)
+	for (size_t l = 0; l < 2; l++)
+		for (const struct check_symbol *s = r->symbols[l]; s; s = s->next)
 			printf(" %s(%.2f)", s->name, s->score);
 	if (r->error != NULL)
 		printf(" error=\"%s\"", r->error);
@@ -257,6 +262,9 @@ scan_file(const char *path, const struct scan_options *o)
 	if ((r.action = engine_connect(s, &r.reply)) < ACTION_DISCARD &&
 	    (r.action = engine_helo(s, o->helo, &r.reply)) < ACTION_DISCARD)
 		scan_message(s, o, data, len, &r);
+	engine_findings(s, r.symbols);
+	r.score = r.verdict != NULL ? r.verdict->score :
+	    verdict_score(r.symbols[0]) + verdict_score(r.symbols[1]);
 	(o->json ? print_json : print_human)(path, &r);
 	engine_abort(s);
 	engine_session_free(&s);

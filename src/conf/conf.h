@@ -65,7 +65,9 @@ struct conf_option {
 	enum conf_type type;
 	size_t offset;             /* offsetof() into the section's struct */
 	const char *default_value; /* as it would be written in YAML; NULL: none */
-	double min, max;           /* bounds for INT, SIZE, DURATION, SCORE */
+	double min, max;           /* bounds for INT, SIZE, DURATION, SCORE, in
+	                              stored units (bytes, milliseconds);
+	                              min == max == 0: unbounded */
 	const struct conf_name_code *names; /* for CONF_ENUM */
 	const char *doc;           /* one paragraph for the man page */
 };
@@ -80,7 +82,9 @@ struct conf_section {
 	/* Called after the section is filled: validate across options and
 	 * derive compiled state into the same struct. May be NULL. */
 	bool (*init)(void *values, struct arena *arena, struct conf_errors *errs);
-	/* Releases what init made outside the arena. May be NULL. */
+	/* Releases what init made outside the arena. May be NULL. Called
+	 * also when this or a later init fails, so it must cope with a
+	 * partly initialised struct. */
 	void (*fini)(void *values);
 };
 

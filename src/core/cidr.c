@@ -67,6 +67,7 @@ cidr_parse(const char *text, struct cidr *cidr_r, const char **error_r)
 	char tmp[CIDR_TEXT_MAX];
 	const char *slash;
 	unsigned max;
+	bool mapped;
 	char *end;
 	unsigned long len;
 
@@ -82,8 +83,11 @@ cidr_parse(const char *text, struct cidr *cidr_r, const char **error_r)
 		*error_r = "not an IPv4 or IPv6 address";
 		return false;
 	}
-	max = cidr_r->net.family == AF_INET ? 32 : 128;
-	cidr_r->prefix = max;
+	/* The prefix counts in the notation written: an IPv4-mapped network
+	 * such as ::ffff:10.0.0.0/104 is IPv6 text stored as IPv4. */
+	mapped = strchr(tmp, ':') != NULL && cidr_r->net.family == AF_INET;
+	max = cidr_r->net.family == AF_INET && !mapped ? 32 : 128;
+	cidr_r->prefix = cidr_r->net.family == AF_INET ? 32 : 128;
 	if (slash == NULL)
 		return true;
 	if (slash[1] < '0' || slash[1] > '9') {
@@ -95,8 +99,7 @@ cidr_parse(const char *text, struct cidr *cidr_r, const char **error_r)
 		*error_r = "prefix length out of range";
 		return false;
 	}
-	/* An IPv4-mapped network keeps its meaning: ::ffff:0:0/104 is /8. */
-	if (strchr(tmp, ':') != NULL && cidr_r->net.family == AF_INET) {
+	if (mapped) {
 		if (len < 96) {
 			*error_r = "IPv4-mapped prefix shorter than 96";
 			return false;

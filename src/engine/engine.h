@@ -96,6 +96,10 @@ enum check_action engine_eoh(struct engine_session *s,
     struct engine_reply *reply_r);
 enum check_action engine_body(struct engine_session *s, const void *chunk,
     size_t len, struct engine_reply *reply_r);
+/* The findings so far, session's and current message's: for front ends
+ * that report a refusal made before end of message. */
+void engine_findings(const struct engine_session *s,
+    const struct check_symbol *lists_r[2]);
 /* The verdict stays valid until the next engine call on the session. */
 const struct engine_verdict *engine_eom(struct engine_session *s);
 void engine_abort(struct engine_session *s);

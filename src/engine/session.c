@@ -509,6 +509,14 @@ engine_eom(struct engine_session *s)
 }
 
 void
+engine_findings(const struct engine_session *s,
+    const struct check_symbol *lists_r[2])
+{
+	lists_r[0] = s->report.symbols;
+	lists_r[1] = s->msg != NULL ? s->msg->report.symbols : NULL;
+}
+
+void
 engine_abort(struct engine_session *s)
 {
 	message_end(s);
