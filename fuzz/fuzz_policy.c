@@ -9,7 +9,10 @@
  * aborts when one is broken: a load either returns a conf and no error, or
  * NULL and at least one error; every error line has the form
  * "fuzz.yaml:LINE: reason", is printable and bounded; loaded values keep
- * their invariants (bounds, reply shape); init and fini pair up. Linked
+ * their invariants (bounds, reply shape); init and fini pair up. The
+ * input is then loaded once more against the daemon's real sections
+ * (engine_sections) so the real option tables and init hooks are fuzzed
+ * too. Linked
  * with replay.c it replays fuzz/corpus/policy in `make check`.
  */
 #include "config.h"
@@ -22,6 +25,7 @@
 
 #include "conf/conf.h"
 #include "core/xalloc.h"
+#include "engine/engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -212,6 +216,23 @@ check_values(const struct conf *conf)
 	CHECK(conf->generation > 0);
 }
 
+/* The same input against the daemon's real sections and init hooks. */
+static void
+load_real_policy(const uint8_t *data, size_t size)
+{
+	const struct conf_section *const *real;
+	size_t n_real = engine_sections(&real);
+	struct conf_errors *errs = conf_errors_new();
+	struct conf *conf = conf_load_buffer("fuzz.yaml", (const char *)data,
+	    size, real, n_real, errs);
+
+	CHECK((conf != NULL) == (conf_errors_count(errs) == 0));
+	for (size_t i = 0; i < conf_errors_count(errs); i++)
+		check_error(conf_errors_get(errs, i));
+	conf_free(&conf);
+	conf_errors_free(&errs);
+}
+
 /* One input: load it, check the promises, release it. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -234,5 +255,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf_release(&conf);
 	CHECK(live_inits == 0);
 	conf_errors_free(&errs);
+	load_real_policy(data, size);
 	return 0;
 }
