@@ -35,6 +35,8 @@ ok(bool cond, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	/* Flushed per line: a test that forks must not print it twice. */
+	fflush(stdout);
 	if (!cond)
 		tap_failed++;
 	return cond;
