@@ -44,7 +44,8 @@ struct engine_header {
 	const char *value;
 };
 
-/* Delete the index-th (1-based) header of that name, as milters count. */
+/* Delete the index-th (1-based) header of that name, counted in the
+ * message as received; listed in ascending index order. */
 struct engine_header_delete {
 	const char *name;
 	unsigned index;

@@ -262,11 +262,14 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	    &reply);
 }
 
-/* Apply a verdict's header changes: deletions, then additions on top. */
+/* Apply a verdict's header changes: deletions, then additions on top.
+ * Postfix renumbers the remaining same-name headers after a deletion, so
+ * deletions go from the highest index down (the verdict lists them in
+ * ascending order); additions come last so they do not shift the count. */
 static void
 apply_headers(SMFICTX *ctx, const struct engine_verdict *v)
 {
-	for (size_t i = 0; i < v->n_del; i++)
+	for (size_t i = v->n_del; i-- > 0;)
 		if (smfi_chgheader(ctx, (char *)v->del[i].name,
 		    (int)v->del[i].index, NULL) != MI_SUCCESS)
 			log_warning("milter: could not delete %s #%u",
