@@ -50,6 +50,7 @@
 #include "metrics/metrics.h"
 
 #define STOP_GRACE_SECONDS 30
+#define MILTER_EXIT_SECONDS 10
 #define WAKE_MILTER_DONE 'm'
 
 static int wake_pipe[2] = { -1, -1 };
@@ -224,6 +225,20 @@ drain_connections(void)
 		    milter_connections_open());
 }
 
+/* After a stop: wait up to seconds for the milter thread's wake-up. */
+static bool
+wait_milter_done(int seconds)
+{
+	struct pollfd pfd = { wake_pipe[0], POLLIN, 0 };
+	char c;
+
+	while (poll(&pfd, 1, seconds * 1000) > 0) {
+		if (read(wake_pipe[0], &c, 1) == 1 && c == WAKE_MILTER_DONE)
+			return true;
+	}
+	return false;
+}
+
 /* The main thread's loop: wait for signals until told to stop. */
 static int
 main_loop(const char *path)
@@ -286,7 +301,12 @@ daemon_run(const char *path, bool foreground)
 #endif
 	milter_stop();
 	drain_connections();
-	pthread_join(tid, NULL);
+	/* libmilter's accept loop notices the stop at its next poll timeout;
+	 * wait for it a little, but a stuck loop must not keep us up. */
+	if (status == 0 && !wait_milter_done(MILTER_EXIT_SECONDS))
+		log_warning("the milter loop did not end; exiting anyway");
+	else
+		pthread_join(tid, NULL);
 	metrics_http_stop();
 	return status != 0 ? status : milter_status;
 }

@@ -13,6 +13,8 @@
 #include "metrics/metrics.h"
 
 static struct metrics_family *messages, *durations, *errors;
+/* Label values for the check families; they live as long as the process. */
+static const char **check_names;
 
 static const double duration_bounds[] = {
 	0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -24,22 +26,21 @@ static void
 stats_register(void)
 {
 	const char *actions[ACTION_COUNT];
-	const char **names = xcalloc(checks_count, sizeof(*names));
 
 	for (int a = 0; a < ACTION_COUNT; a++)
 		actions[a] = conf_code_name(check_action_names, a);
+	check_names = xcalloc(checks_count, sizeof(*check_names));
 	for (size_t i = 0; i < checks_count; i++)
-		names[i] = checks_all[i]->name;
+		check_names[i] = checks_all[i]->name;
 	messages = metrics_counter_new("mxward_messages_total",
 	    "Messages by the action taken.", "action", actions, ACTION_COUNT);
 	durations = metrics_histogram_new("mxward_check_duration_seconds",
-	    "Time spent in each check per message phase.", "check", names,
+	    "Time spent in each check per message phase.", "check", check_names,
 	    checks_count, duration_bounds,
 	    sizeof(duration_bounds) / sizeof(duration_bounds[0]));
 	errors = metrics_counter_new("mxward_check_errors_total",
 	    "Times a check could not decide (its on_error applied).", "check",
-	    names, checks_count);
-	/* The families keep pointers to the names: they live forever. */
+	    check_names, checks_count);
 }
 
 void
