@@ -13,7 +13,11 @@
  * header changes. Two libmilter stalls are avoided (see the README's
  * benchmark notes): xxfi_data is registered so Postfix gets a reply to
  * its DATA macros, and TCP_NODELAY stops Nagle from holding the final
- * reply behind the header changes.
+ * reply behind the header changes. Over a unix socket (no Nagle) the MTA
+ * is told not to wait for replies to DATA, headers, end of headers and
+ * body chunks (SMFIP_NR_*): a refusal found there is given at end of
+ * message instead, which saves a round trip per header. Over TCP that
+ * would stall on the MTA's Nagle and our delayed ACK, so TCP keeps them.
  *
  * SECURITY: everything arriving here comes from the MTA (which relays the
  * client's words); the engine and checks bound and validate it. Reply
@@ -44,8 +48,20 @@
 #include "frontend/milter.h"
 #include "metrics/metrics.h"
 
+/* Steps whose reply only matters at end of message: over a unix socket
+ * the MTA is told not to wait for one (no Nagle there to stall on). */
+#define QUIET_STEPS (SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_EOH | \
+	SMFIP_NR_BODY)
+
+/* One MTA connection: the engine session and what negotiation settled. */
+struct milter_conn {
+	struct engine_session *session;
+	bool quiet; /* no replies to DATA, header, EOH, body */
+};
+
 static atomic_int connections_open;
 static struct metrics_family *metric_open, *metric_total;
+static bool listening_on_unix;
 
 /* Macros asked of the MTA per stage (Postfix honours SMFIF_SETSYMLIST). */
 static const struct {
@@ -59,10 +75,22 @@ static const struct {
 	{ SMFIM_EOM, "i" },
 };
 
+static struct milter_conn *
+conn_of(SMFICTX *ctx)
+{
+	struct milter_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL) {
+		conn = xcalloc(1, sizeof(*conn));
+		smfi_setpriv(ctx, conn);
+	}
+	return conn;
+}
+
 static struct engine_session *
 session_of(SMFICTX *ctx)
 {
-	return smfi_getpriv(ctx);
+	return conn_of(ctx)->session;
 }
 
 /* Set the SMTP reply for a refusal; libmilter treats '%' as a format. */
@@ -103,6 +131,17 @@ status_of(SMFICTX *ctx, enum check_action action,
 	}
 }
 
+/* The answer for a step negotiated without reply: a refusal found there
+ * stays in the message's findings and is given at end of message. */
+static sfsistat
+quiet_status(SMFICTX *ctx, enum check_action action,
+    const struct engine_reply *reply)
+{
+	if (conn_of(ctx)->quiet)
+		return SMFIS_NOREPLY;
+	return status_of(ctx, action, reply);
+}
+
 /* Copy the macros that describe the client into the session. */
 static void
 read_macros(SMFICTX *ctx, struct engine_session *s)
@@ -135,6 +174,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	}
 	if (!(phases & CHECK_BODY))
 		steps |= SMFIP_NOBODY;
+	if (listening_on_unix && (f1 & QUIET_STEPS) == QUIET_STEPS) {
+		steps |= QUIET_STEPS;
+		conn_of(ctx)->quiet = true;
+	}
 	*pf0 = actions;
 	*pf1 = steps & f1;
 	*pf2 = *pf3 = 0;
@@ -160,8 +203,7 @@ cb_connect(SMFICTX *ctx, char *hostname, struct sockaddr *addr)
 	if (raw == NULL || inet_ntop(addr->sa_family, raw, text,
 	    sizeof(text)) == NULL)
 		text[0] = '\0';
-	s = engine_session_new(hostname, text);
-	smfi_setpriv(ctx, s);
+	s = conn_of(ctx)->session = engine_session_new(hostname, text);
 	atomic_fetch_add(&connections_open, 1);
 	metrics_add(metric_open, 0, 1);
 	metrics_add(metric_total, 0, 1);
@@ -233,7 +275,7 @@ cb_data(SMFICTX *ctx)
 {
 	struct engine_reply reply;
 
-	return status_of(ctx, engine_data(session_of(ctx), &reply), &reply);
+	return quiet_status(ctx, engine_data(session_of(ctx), &reply), &reply);
 }
 
 static sfsistat
@@ -241,7 +283,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct engine_reply reply;
 
-	return status_of(ctx, engine_header(session_of(ctx), name, value,
+	return quiet_status(ctx, engine_header(session_of(ctx), name, value,
 	    &reply), &reply);
 }
 
@@ -250,7 +292,7 @@ cb_eoh(SMFICTX *ctx)
 {
 	struct engine_reply reply;
 
-	return status_of(ctx, engine_eoh(session_of(ctx), &reply), &reply);
+	return quiet_status(ctx, engine_eoh(session_of(ctx), &reply), &reply);
 }
 
 static sfsistat
@@ -258,8 +300,8 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct engine_reply reply;
 
-	return status_of(ctx, engine_body(session_of(ctx), chunk, len, &reply),
-	    &reply);
+	return quiet_status(ctx, engine_body(session_of(ctx), chunk, len,
+	    &reply), &reply);
 }
 
 /* Apply a verdict's header changes: deletions, then additions on top.
@@ -312,14 +354,17 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
-	struct engine_session *s = session_of(ctx);
+	struct milter_conn *conn = smfi_getpriv(ctx);
 
-	if (s == NULL)
+	if (conn == NULL)
 		return SMFIS_CONTINUE;
-	engine_session_free(&s);
+	if (conn->session != NULL) {
+		engine_session_free(&conn->session);
+		atomic_fetch_sub(&connections_open, 1);
+		metrics_add(metric_open, 0, -1);
+	}
+	free(conn);
 	smfi_setpriv(ctx, NULL);
-	atomic_fetch_sub(&connections_open, 1);
-	metrics_add(metric_open, 0, -1);
 	return SMFIS_CONTINUE;
 }
 
@@ -443,6 +488,7 @@ milter_open(const char *listen, mode_t mode, const char *owner,
 		free(spec);
 		return false;
 	}
+	listening_on_unix = path != NULL;
 	if (path == NULL)
 		set_nodelay();
 	ok = path == NULL || unix_socket_access(path, mode, owner, error_r);
