@@ -292,33 +292,19 @@ scan_scaled(const char *text, const struct conf_name_code *units,
 	return true;
 }
 
-/* A byte count with optional k/M/G. */
+/* A byte count with optional k/M/G, or a duration stored in milliseconds:
+ * a number with a unit from the table of the option's type. */
 static bool
-parse_size(const struct conf_option *option, const char *path,
+parse_scaled(const struct conf_option *option, const char *path,
     const struct conf_ynode *node, void *values, struct arena *arena,
     struct conf_errors *errs)
 {
+	const struct conf_name_code *units = option->type == CONF_SIZE ?
+	    size_units : duration_units;
 	uint64_t v;
 
 	if (node->kind != CONF_YNODE_SCALAR ||
-	    !scan_scaled(node->text, size_units, &v))
-		return bad_value(option, path, node, errs);
-	if (!check_bounds(option, path, node, (double)v, errs))
-		return false;
-	*FIELD(values, option, uint64_t) = v;
-	return true;
-}
-
-/* A duration, stored in milliseconds. */
-static bool
-parse_duration(const struct conf_option *option, const char *path,
-    const struct conf_ynode *node, void *values, struct arena *arena,
-    struct conf_errors *errs)
-{
-	uint64_t v;
-
-	if (node->kind != CONF_YNODE_SCALAR ||
-	    !scan_scaled(node->text, duration_units, &v))
+	    !scan_scaled(node->text, units, &v))
 		return bad_value(option, path, node, errs);
 	if (!check_bounds(option, path, node, (double)v, errs))
 		return false;
@@ -577,8 +563,8 @@ static bool (*const parsers[])(const struct conf_option *, const char *,
     struct conf_errors *) = {
 	[CONF_BOOL] = parse_bool,
 	[CONF_INT] = parse_int,
-	[CONF_SIZE] = parse_size,
-	[CONF_DURATION] = parse_duration,
+	[CONF_SIZE] = parse_scaled,
+	[CONF_DURATION] = parse_scaled,
 	[CONF_SCORE] = parse_score,
 	[CONF_STRING] = parse_string,
 	[CONF_ENUM] = parse_enum,

@@ -132,26 +132,13 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Append s escaped for a HELP line (backslash and newline). */
+/* Append s escaped for a HELP line (backslash and newline) or, with
+ * in_quotes, for a label value (the double quote too). */
 static void
-escape_help(struct buf *out, const char *s)
+escape_text(struct buf *out, const char *s, bool in_quotes)
 {
 	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			buf_puts(out, "\\\\");
-		else if (*s == '\n')
-			buf_puts(out, "\\n");
-		else
-			buf_putc(out, *s);
-	}
-}
-
-/* Append s escaped for a label value (backslash, quote and newline). */
-static void
-escape_label_value(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
+		if (*s == '"' && in_quotes)
 			buf_puts(out, "\\\"");
 		else if (*s == '\\')
 			buf_puts(out, "\\\\");
@@ -253,7 +240,7 @@ family_new(enum metrics_kind kind, const char *name, const char *help,
 			struct buf *b = buf_new();
 
 			buf_appendf(b, "%s=\"", label);
-			escape_label_value(b, values[i]);
+			escape_text(b, values[i], true);
 			buf_putc(b, '"');
 			s->labels = buf_steal(b);
 			buf_free(&b);
@@ -440,7 +427,7 @@ static void
 render_family(struct buf *out, const struct metrics_family *f)
 {
 	buf_appendf(out, "# HELP %s ", f->name);
-	escape_help(out, f->help);
+	escape_text(out, f->help, false);
 	buf_appendf(out, "\n# TYPE %s %s\n", f->name, kind_name[f->kind]);
 	for (size_t i = 0; i < f->n_series; i++) {
 		struct metrics_series *s = &f->series[i];
