@@ -118,6 +118,37 @@ log_errors(const struct conf_errors *errs)
 		log_error("%s", conf_errors_get(errs, i));
 }
 
+/* Whether two optional strings differ ("" and NULL are the same). */
+static bool
+differ(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* Say so when a reload changes what only a restart applies. */
+static void
+warn_startup_only(const struct conf *next)
+{
+	struct conf *now = conf_acquire();
+	const struct {
+		const char *key, *was, *will;
+	} keys[] = {
+		{ "listen.milter", policy_listen(now)->milter,
+		  policy_listen(next)->milter },
+		{ "metrics.listen", policy_metrics(now)->listen,
+		  policy_metrics(next)->listen },
+		{ "daemon.user", policy_daemon(now)->user,
+		  policy_daemon(next)->user },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (differ(keys[i].was, keys[i].will))
+			log_warning("%s changed to '%s': it applies at the "
+			    "next restart", keys[i].key,
+			    keys[i].will ? keys[i].will : "");
+	conf_release(&now);
+}
+
 /* SIGHUP: build a new snapshot and publish it, or keep the old one. */
 static void
 reload(const char *path)
@@ -131,6 +162,7 @@ reload(const char *path)
 		    path);
 		metrics_add(metric_reloads, RELOAD_FAILED, 1);
 	} else {
+		warn_startup_only(conf);
 		log_set_level((enum log_level)policy_daemon(conf)->log_level);
 		conf_publish(conf);
 		log_info("reloaded %s", path);
