@@ -198,7 +198,12 @@ static const struct conf_option actions_options[] = {
 	{ "error_reply", CONF_REPLY, offsetof(struct policy_actions, error_reply),
 	  "451 4.7.1 Message could not be checked, try again later", 0, 0, NULL,
 	  "Reply when a check could not decide and its on_error is tempfail "
-	  "(a 4xx reply) or reject (the 4 becomes 5)." },
+	  "(a 4xx reply)." },
+	{ "error_reject_reply", CONF_REPLY,
+	  offsetof(struct policy_actions, error_reject_reply),
+	  "550 5.7.1 Message could not be checked", 0, 0, NULL,
+	  "Reply when a check could not decide and its on_error is reject "
+	  "(a 5xx reply)." },
 	{ "quarantine_reason", CONF_STRING,
 	  offsetof(struct policy_actions, quarantine_reason),
 	  "held by mxward", 0, 0, NULL,

@@ -40,6 +40,7 @@ struct policy_actions {
 	struct conf_reply reject_reply;
 	struct conf_reply tempfail_reply;
 	struct conf_reply error_reply;  /* a check could not decide */
+	struct conf_reply error_reject_reply; /* ... and on_error is reject */
 	const char *quarantine_reason;
 };
 

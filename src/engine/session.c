@@ -92,7 +92,6 @@ apply_on_error(const struct check *c, const struct check_common *common,
     const struct conf *conf, struct check_report *report)
 {
 	const struct policy_actions *actions = policy_actions(conf);
-	struct conf_reply reply = actions->error_reply;
 	char *symbol = arena_sprintf(report->arena, "%s_ERROR", c->name);
 
 	for (char *p = symbol; *p; p++)
@@ -104,14 +103,12 @@ apply_on_error(const struct check *c, const struct check_common *common,
 		check_symbol(report, symbol, 0, "could not decide");
 		break;
 	case ACTION_REJECT:
-		reply.code[0] = '5';
-		reply.xcode[0] = '5';
-		check_decide(report, symbol, ACTION_REJECT, &reply,
-		    "could not decide");
+		check_decide(report, symbol, ACTION_REJECT,
+		    &actions->error_reject_reply, "could not decide");
 		break;
 	default:
-		check_decide(report, symbol, ACTION_TEMPFAIL, &reply,
-		    "could not decide");
+		check_decide(report, symbol, ACTION_TEMPFAIL,
+		    &actions->error_reply, "could not decide");
 		break;
 	}
 }
