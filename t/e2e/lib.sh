@@ -497,7 +497,7 @@ authserv_id: mx.test.example
 daemon: { user: "", log_level: ${POL_LOG_LEVEL:-info} }
 listen: { milter: "$MX_LISTEN", socket_mode: "0666" }
 metrics: { listen: "$MX_METRICS" }
-actions: { add_header: ${POL_ADD_HEADER:-6}, quarantine: off, tempfail: off, reject: ${POL_REJECT:-15} }
+actions: { add_header: ${POL_ADD_HEADER:-6}, quarantine: ${POL_QUARANTINE:-off}, tempfail: off, reject: ${POL_REJECT:-15} }
 headers: { spam_status: true }
 access: { trusted_networks: ${POL_TRUSTED:-[]}, refused_networks: ${POL_REFUSED:-[]}, authenticated: trusted }
 helo: { required: ${POL_HELO_REQUIRED:-true}, invalid_action: ${POL_HELO_ACTION:-reject} }
