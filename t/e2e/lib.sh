@@ -524,8 +524,10 @@ mx_listening() {
 mx_try_start() {
     e2e_need_mxward
     MX_LOG=$E2E_DIR/mxward.log
-    # -f: log to stderr (no syslog in test containers).
-    "$MXWARD" -c "$1" -f run 2>>"$MX_LOG" >&2 &
+    # -f: log to stderr (no syslog in test containers). Under a TSan
+    # build, libmilter's own shutdown race is suppressed (t/tsan.supp).
+    TSAN_OPTIONS="suppressions=$top_srcdir/t/tsan.supp ${TSAN_OPTIONS:-}" \
+        "$MXWARD" -c "$1" -f run 2>>"$MX_LOG" >&2 &
     MX_PID=$!
     e2e_at_exit mx_stop
     local i=0
