@@ -204,7 +204,7 @@ test_message_keeps_policy(void)
 int
 main(void)
 {
-	plan(24);
+	plan(22);
 	log_open("test_engine", true, LOG_LEVEL_ERROR);
 	engine_stats_init();
 	test_on_error();
