@@ -3,11 +3,14 @@
 #
 # One run measures, on this machine and in this order:
 #   postfix alone            smtp-source -> smtpd -> smtp-sink
-#   postfix + mxward inet    the same, smtpd_milters = inet:127.0.0.1:PORT
-#   postfix + mxward unix    the same, smtpd_milters = unix:PATH
-# each at 20 and 100 parallel SMTP sessions, 4 KB messages, and prints
-# messages/s, the ratio against Postfix alone at the same session count
-# (measured in the same run), the busy CPU time of the whole host per
+#   postfix + null milter    a do-nothing libmilter filter (bench/
+#                            null-milter.c): the ceiling of the milter hop
+#   postfix + mxward         the same Postfix with mxward as its milter
+# the milters each over TCP (inet:127.0.0.1:PORT) and a unix socket, at 20
+# and 100 parallel SMTP sessions, 4 KB messages, and prints messages/s,
+# the ratio against Postfix alone at the same session count and, for
+# mxward, against the null milter on the same transport (all measured in
+# the same run), the busy CPU time of the whole host per
 # message (/proc/stat), mxward's own CPU time per message (utime+stime from
 # /proc/PID/stat over the run) and mxward peak RSS (VmHWM, reset per run
 # through /proc/PID/clear_refs).
@@ -101,12 +104,14 @@ run_source() {
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
-declare -A base_rate
+declare -A base_rate ceil_rate
 rows=()
 
-# measure LABEL: one row per session count for the current Postfix config.
+# measure LABEL [TRANSPORT]: one row per session count for the current
+# Postfix config. With a transport, a null-milter row records the ceiling
+# and an mxward row is compared with it.
 measure() {
-    local label=$1 s secs rate ratio cpu0 cpu1 cpums hwm now h0 h1 hostms
+    local label=$1 key=${2:-} s secs rate ratio vsnull cpu0 cpu1 cpums hwm now h0 h1 hostms
     for s in $sessions; do
         now=$(awk -v a="$start_all" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
         if [ "$now" -ge "$deadline" ]; then
@@ -144,8 +149,15 @@ measure() {
         else
             ratio=-
         fi
-        rows+=("$(printf '%-22s %8s %7s %8s %8s %6s %10s %10s %12s' \
-            "$label" "$s" "$messages" "$secs" "$rate" "$ratio" "$hostms" "$cpums" "$hwm")")
+        vsnull=-
+        case $label in
+        *null*) [ -n "$key" ] && ceil_rate[$key:$s]=$rate ;;
+        *) if [ -n "$key" ] && [ -n "${ceil_rate[$key:$s]:-}" ]; then
+               vsnull=$(awk -v r="$rate" -v b="${ceil_rate[$key:$s]}" 'BEGIN { printf "%.2f", r / b }')
+           fi ;;
+        esac
+        rows+=("$(printf '%-24s %8s %7s %8s %8s %6s %7s %10s %10s %12s' \
+            "$label" "$s" "$messages" "$secs" "$rate" "$ratio" "$vsnull" "$hostms" "$cpums" "$hwm")")
         echo "  $label, $s sessions: $rate msgs/s" >&2
     done
 }
@@ -157,20 +169,38 @@ echo "mxward milter throughput: $messages x 4 KB messages per run (+$warmup warm
 MX_PID=
 measure "postfix alone"
 
-# 2, 3. Postfix + mxward over TCP, then over a unix socket.
+# The do-nothing filter, built here from bench/null-milter.c.
+null_milter=$E2E_DIR/null-milter
+${CC:-cc} -O2 -o "$null_milter" "$BENCH_DIR/null-milter.c" -lmilter -pthread ||
+    { echo "cannot build bench/null-milter.c (libmilter-dev)" >&2; exit 1; }
+
+# 2, 3. Postfix + the null milter, then + mxward, over TCP and a unix socket.
 mx_ok=1
 for transport in inet unix; do
     if [ "$transport" = inet ]; then
+        port=$(free_port)
+        null_spec=inet:$port@127.0.0.1 null_listen=inet:127.0.0.1:$port
         POL_LISTEN=inet:127.0.0.1:$(free_port)
     else
+        null_spec=unix:$E2E_DIR/null.sock null_listen=$null_spec
         POL_LISTEN=unix:$E2E_DIR/mxward.sock
     fi
+    "$null_milter" "$null_spec" &
+    MX_PID=$!
+    e2e_at_exit "stop_pid $MX_PID 5"
+    sleep 1
+    postfix_conf "smtpd_milters = $null_listen"
+    sleep 1
+    measure "postfix+null milter $transport" "$transport"
+    stop_pid "$MX_PID" 10
+    MX_PID=
+    postfix_conf "smtpd_milters ="
     POL_LOG_LEVEL=warning POL_HELO_REQUIRED=false \
         mx_write_policy "$E2E_DIR/policy-$transport.yaml"
     if [ "$mx_ok" = 1 ] && mx_try_start "$E2E_DIR/policy-$transport.yaml"; then
         postfix_conf "smtpd_milters = $MX_LISTEN"
         sleep 1
-        measure "postfix+mxward $transport"
+        measure "postfix+mxward $transport" "$transport"
         mx_stop
         postfix_conf "smtpd_milters ="
     else
@@ -183,11 +213,13 @@ for transport in inet unix; do
 done
 
 total=$(awk -v a="$start_all" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
-printf '\n%-22s %8s %7s %8s %8s %6s %10s %10s %12s\n' \
-    config sessions msgs secs msgs/s ratio "host ms/m" "mxward ms/m" "mxward VmHWM"
+printf '\n%-24s %8s %7s %8s %8s %6s %7s %10s %10s %12s\n' \
+    config sessions msgs secs msgs/s ratio vs-null "host ms/m" "milter ms/m" "milter VmHWM"
 printf '%s\n' "${rows[@]}"
 printf '\nratio: msgs/s against "postfix alone" at the same session count, same run.\n'
+printf 'vs-null: mxward msgs/s against the do-nothing libmilter filter on the same\n'
+printf '  transport and session count, same run (the ceiling of the milter hop).\n'
 printf 'host ms/m: busy CPU time of the whole host (all CPUs) per message over the\n'
 printf '  timed run: Postfix, smtp-source, smtp-sink and mxward together.\n'
-printf 'mxward ms/m: mxward utime+stime per message.  VmHWM: mxward peak RSS in the run.\n'
+printf 'milter ms/m: the milter process utime+stime per message.  VmHWM: its peak RSS.\n'
 printf 'Total %ss.\n' "$total"

@@ -369,6 +369,9 @@ message_phase(struct engine_session *s, enum check_phase phase,
 enum check_action
 engine_data(struct engine_session *s, struct engine_reply *reply_r)
 {
+	/* The empty line between header and body, counted here because a
+	 * front end may skip the end-of-header step. */
+	s->txn.size += 2;
 	return message_phase(s, CHECK_DATA, reply_r);
 }
 
@@ -417,7 +420,6 @@ engine_header(struct engine_session *s, const char *name, const char *value,
 enum check_action
 engine_eoh(struct engine_session *s, struct engine_reply *reply_r)
 {
-	s->txn.size += 2;
 	return message_phase(s, CHECK_EOH, reply_r);
 }
 

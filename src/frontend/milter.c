@@ -172,8 +172,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "quarantine and macro lists (milter protocol 6 needed)");
 		return SMFIS_REJECT;
 	}
+	/* Skipped steps cost no round trip and, unlike no-reply steps, cannot
+	 * stall on Nagle. */
 	if (!(phases & CHECK_BODY))
 		steps |= SMFIP_NOBODY;
+	if (!(phases & CHECK_EOH))
+		steps |= SMFIP_NOEOH;
 	if (listening_on_unix && (f1 & QUIET_STEPS) == QUIET_STEPS) {
 		steps |= QUIET_STEPS;
 		conn_of(ctx)->quiet = true;

@@ -12,6 +12,8 @@ check(not mt.test_action(conn, SMFIF_CHGBODY), "does not request SMFIF_CHGBODY")
 check(not mt.test_action(conn, SMFIF_ADDRCPT), "does not request SMFIF_ADDRCPT")
 check(not mt.test_action(conn, SMFIF_DELRCPT), "does not request SMFIF_DELRCPT")
 check(mt.test_option(conn, SMFIP_NOUNKNOWN), "sets SMFIP_NOUNKNOWN")
+check(mt.test_option(conn, SMFIP_NOEOH), "skips end of header: no check wants it")
+check(not mt.test_option(conn, SMFIP_NOBODY), "keeps the body: the size limit wants it")
 -- Negotiated, it serves.
 session(conn)
 envelope(conn, "NEG1")
