@@ -33,6 +33,7 @@
 #include "core/buf.h"
 #include "core/cidr.h"
 #include "core/xalloc.h"
+#include "slurp.h"
 #include "tap.h"
 
 /* ---- test sections: every type, bounds, hooks ---- */
@@ -324,26 +325,6 @@ load_text(const char *path, bool *loaded_r)
 	return s;
 }
 
-/* Read a whole file into a NUL-terminated string, or NULL. */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf *b;
-	char chunk[4096], *s;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	b = buf_new();
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(b, chunk, n);
-	fclose(f);
-	s = buf_steal(b);
-	buf_free(&b);
-	return s;
-}
-
 /* Write text to dir/name. */
 static void
 spew(const char *dir, const char *name, const char *text)
@@ -424,7 +405,7 @@ test_golden(void)
 		got = load_text(name, &loaded);
 		if (regen)
 			spew(".", ref, got);
-		want = slurp(ref);
+		want = slurp(ref, NULL);
 		is_str(got, want ? want : "(missing .ref)", name);
 		free(got);
 		free(want);

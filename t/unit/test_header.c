@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/xalloc.h"
 #include "mime/header.h"
+#include "slurp.h"
 #include "tap.h"
 
 /* Append s with non-printable bytes shown as \r, \t, \xNN. */
@@ -380,27 +381,6 @@ test_domain(void)
 	ok(mime_address_domain("user@") == NULL, "empty domain");
 	ok(mime_address_domain("") == NULL, "empty address");
 	ok(mime_address_domain(NULL) == NULL, "NULL address");
-}
-
-/* Read a whole file; NULL if it cannot be read. */
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf *b;
-	char chunk[4096], *text;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	b = buf_new();
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(b, chunk, n);
-	fclose(f);
-	*len_r = b->len;
-	text = buf_steal(b);
-	buf_free(&b);
-	return text;
 }
 
 /* Has name the given suffix? */
