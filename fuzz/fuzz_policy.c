@@ -174,7 +174,7 @@ static const struct conf_section *const sections[] = {
 
 /* One error line: "fuzz.yaml:LINE: reason", printable, bounded. */
 static void
-check_error(const char *line)
+check_error_line(const char *line)
 {
 	const char *p = line + strlen("fuzz.yaml:");
 
@@ -228,7 +228,7 @@ load_real_policy(const uint8_t *data, size_t size)
 
 	CHECK((conf != NULL) == (conf_errors_count(errs) == 0));
 	for (size_t i = 0; i < conf_errors_count(errs); i++)
-		check_error(conf_errors_get(errs, i));
+		check_error_line(conf_errors_get(errs, i));
 	conf_free(&conf);
 	conf_errors_free(&errs);
 }
@@ -250,7 +250,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(n > 0 && n <= 101);
 	}
 	for (size_t i = 0; i < n; i++)
-		check_error(conf_errors_get(errs, i));
+		check_error_line(conf_errors_get(errs, i));
 	/* Through a reference, as the daemon drops snapshots. */
 	conf_release(&conf);
 	CHECK(live_inits == 0);

@@ -3,12 +3,17 @@
  *
  * daemon_run() loads and publishes the policy, opens the milter socket and
  * the metrics endpoint while still privileged, switches to daemon.user,
- * starts libmilter's loop in its own thread and then waits for signals:
+ * starts what the checks hold outside the policy (engine_start: the
+ * antivirus engine, loaded before the first connection is accepted; a
+ * failure refuses to start), starts libmilter's loop in its own thread
+ * and then waits for signals:
  *
  *   SIGHUP   reload: build and validate a new snapshot off the request
  *            path and publish it; messages in flight keep the snapshot
  *            they started with. A broken policy is logged as FILE:LINE
- *            lines and the old one stays.
+ *            lines and the old one stays. engine_update() then lets the
+ *            checks follow (the antivirus engine looks for new
+ *            signatures).
  *   SIGTERM, SIGINT
  *            stop accepting, let open MTA connections finish (up to
  *            STOP_GRACE_SECONDS), exit 0.
@@ -165,6 +170,7 @@ reload(const char *path)
 		warn_startup_only(conf);
 		log_set_level((enum log_level)policy_daemon(conf)->log_level);
 		conf_publish(conf);
+		engine_update();
 		log_info("reloaded %s", path);
 		metrics_add(metric_reloads, RELOAD_OK, 1);
 	}
@@ -301,6 +307,7 @@ daemon_run(const char *path, bool foreground)
 {
 	struct conf_errors *errs = conf_errors_new();
 	struct conf *conf;
+	char err[512];
 	pthread_t tid;
 	sigset_t saved;
 	int milter_status = 0, status;
@@ -318,7 +325,10 @@ daemon_run(const char *path, bool foreground)
 	open_listeners(conf);
 	drop_privileges(policy_daemon(conf)->user);
 	conf_publish(conf);
+	/* Threads started from here on leave the signals to this one. */
 	signals_block(true, &saved);
+	if (!engine_start(err, sizeof(err)))
+		log_die("%s: not starting", err);
 	if (pthread_create(&tid, NULL, milter_thread, &milter_status) != 0)
 		log_die("cannot start the milter thread");
 	signals_block(false, &saved);
@@ -339,6 +349,7 @@ daemon_run(const char *path, bool foreground)
 		log_warning("the milter loop did not end; exiting anyway");
 	else
 		pthread_join(tid, NULL);
+	engine_stop();
 	metrics_http_stop();
 	return status != 0 ? status : milter_status;
 }

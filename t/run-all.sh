@@ -56,13 +56,14 @@ step() { printf '\n==== %s (at %ds)\n' "$*" $((SECONDS - t_start)); }
 
 # Build dependencies: the libraries configure checks for.
 build_pkgs="build-essential autoconf automake libtool pkg-config
-    libmilter-dev libyaml-dev libjansson-dev libmicrohttpd-dev libsystemd-dev"
+    libmilter-dev libyaml-dev libjansson-dev libmicrohttpd-dev libsystemd-dev
+    libclamav-dev libgmime-3.0-dev"
 # Test tools: the MTA and clients the e2e tests start, promtool for the
 # metrics format, miltertest for protocol cases. (Exim and Sendmail
 # conflict with Postfix as Debian packages -- one mail-transport-agent at
 # a time -- so they are not here.)
 test_pkgs="postfix miltertest prometheus python3 procps iproute2 curl
-    ca-certificates"
+    ca-certificates clamav-testfiles"
 
 install_deps() {
     [ "$(id -u)" -eq 0 ] || { echo "run-all: apt-get needs root (or use --no-apt)" >&2; exit 1; }

@@ -119,3 +119,51 @@ check_authres(struct check_report *report, const char *fmt, ...)
 	va_end(ap);
 	report->authres[report->n_authres++] = arena_strdup(report->arena, text);
 }
+
+void
+check_header(struct check_report *report, const char *name,
+    const char *value_fmt, ...)
+{
+	char value[512];
+	va_list ap;
+
+	if (report->n_headers >= sizeof(report->header_names) /
+	    sizeof(report->header_names[0]))
+		return;
+	va_start(ap, value_fmt);
+	vsnprintf(value, sizeof(value), value_fmt, ap);
+	va_end(ap);
+	report->header_names[report->n_headers] = name;
+	report->header_values[report->n_headers++] =
+	    arena_strdup(report->arena, value);
+}
+
+void
+check_error(struct check_report *report, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report->error = arena_strdup(report->arena, text);
+}
+
+void
+check_fact(struct check_report *report, const char *name,
+    const char *value_fmt, ...)
+{
+	char value[512];
+	va_list ap;
+
+	if (report->n_facts >= sizeof(report->fact_names) /
+	    sizeof(report->fact_names[0]))
+		return;
+	va_start(ap, value_fmt);
+	vsnprintf(value, sizeof(value), value_fmt, ap);
+	va_end(ap);
+	report->fact_names[report->n_facts] = name;
+	report->fact_values[report->n_facts++] =
+	    arena_strdup(report->arena, value);
+}

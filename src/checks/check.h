@@ -98,6 +98,12 @@ struct check_txn {
 	uint64_t size;               /* message bytes so far */
 	const unsigned char *body;   /* at CHECK_BODY: this chunk */
 	size_t body_len;
+	/* At CHECK_EOM, for checks with needs_message: the whole message as
+	 * received (header fields "Name: value" CRLF, an empty line, the
+	 * body), or NULL with message_error saying why it was not kept. */
+	const unsigned char *message;
+	size_t message_len;
+	const char *message_error;
 };
 
 struct check_symbol {
@@ -119,17 +125,37 @@ struct check_report {
 	bool trust;
 	const char *authres[8];         /* "method=result prop=value" */
 	size_t n_authres;
+	const char *header_names[4];    /* fields to add to a delivered message */
+	const char *header_values[4];
+	size_t n_headers;
+	const char *error;              /* why the check could not decide */
+	const char *fact_names[8];      /* findings for the log line and JSON */
+	const char *fact_values[8];
+	size_t n_facts;
 };
 
 struct check {
 	const char *name;
 	unsigned phases;          /* enum check_phase bits */
 	bool runs_for_trusted;    /* run even after a check called check_trust */
+	bool needs_message;       /* keep the whole message for CHECK_EOM */
+	/* Header fields this check writes (NULL-terminated, or NULL): while
+	 * it is enabled, incoming fields of these names are removed, so a
+	 * sender cannot forge them. */
+	const char *const *owned_headers;
 	struct conf_section section; /* name == check name; values start with
 	                                 struct check_common */
 	enum check_status (*run)(enum check_phase phase,
 	    const struct check_txn *txn, const void *values,
 	    struct check_report *report);
+	/* Bring up what the check needs beyond its values (the antivirus
+	 * engine, say), or NULL. Called before the first message with first
+	 * true, where false (with err) refuses to start; then after every
+	 * policy reload that keeps the check enabled, where false is logged
+	 * and what runs is kept. */
+	bool (*start)(const void *values, bool first, char *err, size_t errlen);
+	/* Release what start brought up, or NULL. */
+	void (*stop)(void);
 };
 
 /* Every check compiled in, in the order they run. */
@@ -150,6 +176,17 @@ void check_decide(struct check_report *report, const char *symbol,
 void check_trust(struct check_report *report);
 /* Add an Authentication-Results method result, e.g. "auth=pass smtp.auth=x". */
 void check_authres(struct check_report *report, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Add a header field to the message if it is delivered; name must be one
+ * of the check's owned_headers. At most four per report. */
+void check_header(struct check_report *report, const char *name,
+    const char *value_fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record a finding by name ("virus") for the message's log line and the
+ * scan command's JSON; name must be a string constant. At most eight. */
+void check_fact(struct check_report *report, const char *name,
+    const char *value_fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Say why the check could not decide, before returning CHECK_ERROR. */
+void check_error(struct check_report *report, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -4,7 +4,8 @@
  * checks_all[] and checks_count are declared in check.h. The order matters:
  * access runs first because it decides who is trusted, and later checks
  * that do not run for trusted clients are then skipped; limits comes next
- * because it applies to everyone and is cheap. Checks that depend on an
+ * because it applies to everyone and is cheap; antivirus, the costliest,
+ * runs last, when nothing cheaper has refused the message. Checks that depend on an
  * optional library are listed inside #ifdef HAVE_... here and nowhere else.
  */
 #include "config.h"
@@ -18,6 +19,7 @@ extern const struct check check_limits;
 extern const struct check check_helo;
 extern const struct check check_submission;
 extern const struct check check_relay;
+extern const struct check check_antivirus;
 
 const struct check *const checks_all[] = {
 	&check_access,
@@ -25,6 +27,7 @@ const struct check *const checks_all[] = {
 	&check_helo,
 	&check_submission,
 	&check_relay,
+	&check_antivirus,
 };
 
 const size_t checks_count = sizeof(checks_all) / sizeof(checks_all[0]);

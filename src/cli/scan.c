@@ -56,6 +56,7 @@ struct scan_result {
 	const struct engine_verdict *verdict; /* NULL if refused before EOM */
 	const struct check_symbol *symbols[2];
 	double score;
+	const char *virus;                    /* the antivirus check's finding */
 	const char *error;                    /* malformed input */
 };
 
@@ -206,7 +207,8 @@ print_json(const char *path, const struct scan_result *r)
 	json_object_set_new(o, "spf", json_null());
 	json_object_set_new(o, "dkim", json_array());
 	json_object_set_new(o, "dmarc", json_null());
-	json_object_set_new(o, "virus", json_null());
+	json_object_set_new(o, "virus", r->virus ? json_string(r->virus) :
+	    json_null());
 	for (size_t i = 0; v != NULL && i < v->n_add; i++)
 		json_array_append_new(added, json_pack("{s:s,s:s}", "name",
 		    v->add[i].name, "value", v->add[i].value));
@@ -237,6 +239,8 @@ print_human(const char *path, const struct scan_result *r)
 	for (size_t l = 0; l < 2; l++)
 		for (const struct check_symbol *s = r->symbols[l]; s; s = s->next)
 			printf(" %s(%.2f)", s->name, s->score);
+	if (r->virus != NULL)
+		printf(" virus=%s", r->virus);
 	if (r->error != NULL)
 		printf(" error=\"%s\"", r->error);
 	putchar('\n');
@@ -263,6 +267,7 @@ scan_file(const char *path, const struct scan_options *o)
 	    (r.action = engine_helo(s, o->helo, &r.reply)) < ACTION_DISCARD)
 		scan_message(s, o, data, len, &r);
 	engine_findings(s, r.symbols);
+	r.virus = engine_fact(s, "virus");
 	r.score = r.verdict != NULL ? r.verdict->score :
 	    verdict_score(r.symbols[0]) + verdict_score(r.symbols[1]);
 	(o->json ? print_json : print_human)(path, &r);
@@ -313,6 +318,7 @@ cli_scan(const char *policy_path, int argc, char **argv)
 	struct scan_options o = { .helo = "localhost.localdomain", .from = "" };
 	struct conf_errors *errs = conf_errors_new();
 	struct conf *conf;
+	char err[512];
 	int first, status = 0;
 
 	first = parse_options(argc, argv, &o);
@@ -335,9 +341,17 @@ cli_scan(const char *policy_path, int argc, char **argv)
 	}
 	engine_stats_init();
 	conf_publish(conf);
+	if (!engine_start(err, sizeof(err))) {
+		fprintf(stderr, "mxward: %s\n", err);
+		conf_publish(NULL);
+		free(o.rcpts);
+		return 1;
+	}
 	for (int i = first; i < argc; i++)
 		if (!scan_file(argv[i], &o))
 			status = 2;
+	engine_stop();
+	conf_publish(NULL);
 	free(o.rcpts);
 	return status;
 }

@@ -72,6 +72,14 @@ struct conf *engine_load_policy(const char *path, struct conf_errors *errs);
  * policy wants, so a front end can ask its MTA to skip the others. */
 unsigned engine_wanted_phases(void);
 
+/* Start the resources checks hold outside the policy (the antivirus
+ * engine) under the current policy; false with err refuses to start.
+ * engine_update() follows a reload (failures are logged, what runs is
+ * kept); engine_stop() releases them. Main thread only. */
+bool engine_start(char *err, size_t errlen);
+void engine_update(void);
+void engine_stop(void);
+
 struct engine_session *engine_session_new(const char *client_name,
     const char *client_address);
 void engine_session_free(struct engine_session **session_p);
@@ -101,6 +109,9 @@ enum check_action engine_body(struct engine_session *s, const void *chunk,
  * that report a refusal made before end of message. */
 void engine_findings(const struct engine_session *s,
     const struct check_symbol *lists_r[2]);
+/* A check's finding by name (check_fact), e.g. "virus", or NULL; valid
+ * until the message ends. */
+const char *engine_fact(const struct engine_session *s, const char *name);
 /* The verdict stays valid until the next engine call on the session. */
 const struct engine_verdict *engine_eom(struct engine_session *s);
 void engine_abort(struct engine_session *s);

@@ -232,6 +232,25 @@ static const struct conf_section headers_section = {
 	sizeof(struct policy_headers), NULL, NULL,
 };
 
+static const struct conf_option spool_options[] = {
+	{ "memory_limit", CONF_SIZE, offsetof(struct policy_spool, memory_limit),
+	  "1M", 0, 1024.0 * 1024 * 1024, NULL,
+	  "How much of a message is kept in memory for the checks that read "
+	  "it whole (antivirus); a larger message moves to a private file in "
+	  "directory. Memory use is about this times the messages in flight." },
+	{ "directory", CONF_STRING, offsetof(struct policy_spool, directory),
+	  NULL, 0, 0, NULL,
+	  "Where larger messages are kept while they are checked. The files "
+	  "have no name (O_TMPFILE, or unlinked at once), so nothing is left "
+	  "behind. Default: $TMPDIR, else /var/tmp." },
+	{ NULL },
+};
+
+static const struct conf_section spool_section = {
+	"spool", "Messages kept whole for the checks that read them whole.",
+	spool_options, sizeof(struct policy_spool), NULL, NULL,
+};
+
 static const struct conf_section *const *all_sections;
 static size_t n_all_sections;
 
@@ -247,6 +266,7 @@ sections_build(void)
 		[POLICY_METRICS] = &metrics_section,
 		[POLICY_ACTIONS] = &actions_section,
 		[POLICY_HEADERS] = &headers_section,
+		[POLICY_SPOOL] = &spool_section,
 	};
 
 	v = xcalloc(POLICY_CHECKS + checks_count, sizeof(*v));
@@ -287,8 +307,13 @@ engine_wanted_phases(void)
 		const struct check_common *common =
 		    conf_section_values(conf, POLICY_CHECKS + i);
 
-		if (common->enabled)
-			phases |= checks_all[i]->phases;
+		if (!common->enabled)
+			continue;
+		phases |= checks_all[i]->phases;
+		/* The message is spooled from its header fields and body. */
+		if (checks_all[i]->needs_message)
+			phases |= CHECK_HEADER | CHECK_EOH | CHECK_BODY |
+			    CHECK_EOM;
 	}
 	conf_release(&conf);
 	return phases;

@@ -2,7 +2,7 @@
  * policy.h - the engine's own policy sections and the full section list
  *
  * The policy is made of the engine's sections (top-level keys, daemon,
- * listen, metrics, actions, headers) followed by one section per check in
+ * listen, metrics, actions, headers, spool) followed by one section per check in
  * checks_all[] order. policy_*() return the typed values of one snapshot;
  * the pointers live as long as the snapshot. engine_sections() and
  * engine_load_policy() (declared in engine.h) build on this list.
@@ -11,6 +11,7 @@
 #define MXWARD_ENGINE_POLICY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "conf/conf.h"
@@ -48,6 +49,11 @@ struct policy_headers {
 	bool spam_status;
 };
 
+struct policy_spool {
+	uint64_t memory_limit;
+	const char *directory; /* NULL: $TMPDIR, else /var/tmp */
+};
+
 /* Index of the first check's section; check i is at POLICY_CHECKS + i. */
 enum policy_section {
 	POLICY_TOP,
@@ -56,6 +62,7 @@ enum policy_section {
 	POLICY_METRICS,
 	POLICY_ACTIONS,
 	POLICY_HEADERS,
+	POLICY_SPOOL,
 	POLICY_CHECKS,
 };
 
@@ -71,5 +78,6 @@ policy_values(const struct conf *conf, enum policy_section s)
 #define policy_metrics(c) ((const struct policy_metrics *)policy_values(c, POLICY_METRICS))
 #define policy_actions(c) ((const struct policy_actions *)policy_values(c, POLICY_ACTIONS))
 #define policy_headers(c) ((const struct policy_headers *)policy_values(c, POLICY_HEADERS))
+#define policy_spool(c)   ((const struct policy_spool *)policy_values(c, POLICY_SPOOL))
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/spool.h"
 #include "core/xalloc.h"
 #include "engine/engine.h"
 #include "engine/policy.h"
@@ -33,6 +34,8 @@
 #include "mime/header.h"
 
 #define AUTHRES_NAME "Authentication-Results"
+#define OWNED_MAX 8
+#define ADD_MAX 12
 
 struct engine_message {
 	struct arena *arena;
@@ -43,11 +46,18 @@ struct engine_message {
 	struct engine_header_delete *del;
 	size_t n_del, cap_del;
 	unsigned authres_seen;       /* Authentication-Results so far */
+	struct {                     /* fields owned by a check, so far */
+		const char *name;
+		unsigned seen;
+	} owned[OWNED_MAX];
+	size_t n_owned;
+	struct spool *spool;         /* the message whole, for needs_message */
+	bool body_started;           /* the header/body separator is spooled */
 	enum check_action answered;  /* strongest action told the MTA */
 	struct check_report *answered_by;
 	struct timespec started;
 	bool finished;               /* engine_eom ran */
-	struct engine_header add[4];
+	struct engine_header add[ADD_MAX];
 	struct engine_verdict verdict;
 };
 
@@ -94,23 +104,26 @@ apply_on_error(const struct check *c, const struct check_common *common,
 	const struct policy_actions *actions = policy_actions(conf);
 	char *symbol = arena_sprintf(report->arena, "%s_ERROR", c->name);
 
+	const char *why = report->error ? report->error : "could not decide";
+
 	for (char *p = symbol; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	log_warning("%s: could not decide, on_error=%s", c->name,
+	log_warning("%s: %s, on_error=%s", c->name, why,
 	    conf_code_name(check_on_error_names, common->on_error));
 	switch (common->on_error) {
 	case ACTION_ACCEPT:
-		check_symbol(report, symbol, 0, "could not decide");
+		check_symbol(report, symbol, 0, "%s", why);
 		break;
 	case ACTION_REJECT:
 		check_decide(report, symbol, ACTION_REJECT,
-		    &actions->error_reject_reply, "could not decide");
+		    &actions->error_reject_reply, "%s", why);
 		break;
 	default:
 		check_decide(report, symbol, ACTION_TEMPFAIL,
-		    &actions->error_reply, "could not decide");
+		    &actions->error_reply, "%s", why);
 		break;
 	}
+	report->error = NULL;
 }
 
 /* Run every enabled check that wants phase; returns the report's action. */
@@ -184,6 +197,7 @@ message_account(struct engine_session *s, enum check_action action,
 		.action = action,
 		.score = score,
 		.symbols = { s->report.symbols, m->report.symbols },
+		.reports = { &s->report, &m->report },
 		.elapsed_ms = seconds_since(&m->started) * 1000,
 	};
 
@@ -202,6 +216,7 @@ message_end(struct engine_session *s)
 	/* A transaction the MTA ended after we refused it still counts. */
 	if (!m->finished && m->answered >= ACTION_DISCARD)
 		message_account(s, m->answered, verdict_score(m->report.symbols));
+	spool_free(&m->spool);
 	conf_release(&m->conf);
 	arena_free(&m->arena);
 	free(m);
@@ -214,6 +229,20 @@ message_end(struct engine_session *s)
 	s->txn.header_count = 0;
 	s->txn.header_bytes = 0;
 	s->txn.size = 0;
+}
+
+/* Does an enabled check of conf read the message whole? */
+static bool
+message_needed(const struct conf *conf)
+{
+	for (size_t i = 0; i < checks_count; i++) {
+		const struct check_common *common =
+		    conf_section_values(conf, POLICY_CHECKS + i);
+
+		if (common->enabled && checks_all[i]->needs_message)
+			return true;
+	}
+	return false;
 }
 
 struct engine_session *
@@ -312,6 +341,11 @@ engine_mail(struct engine_session *s, const char *sender,
 	m->conf = conf_acquire();
 	clock_gettime(CLOCK_MONOTONIC, &m->started);
 	check_report_init(&m->report, m->arena);
+	if (message_needed(m->conf)) {
+		const struct policy_spool *sp = policy_spool(m->conf);
+
+		m->spool = spool_new(sp->memory_limit, sp->directory);
+	}
 	s->txn.sender = arena_strdup(m->arena, sender ? sender : "");
 	s->txn.declared_size = declared_size;
 	/* A session refused at connect or HELO refuses its messages too. */
@@ -375,6 +409,46 @@ engine_data(struct engine_session *s, struct engine_reply *reply_r)
 	return message_phase(s, CHECK_DATA, reply_r);
 }
 
+/* Remember to delete the index-th field called name (as received). */
+static void
+delete_field(struct engine_message *m, const char *name, unsigned index)
+{
+	m->del = arena_grow_array(m->arena, m->del, m->n_del, &m->cap_del,
+	    sizeof(*m->del));
+	m->del[m->n_del].name = name;
+	m->del[m->n_del].index = index;
+	m->n_del++;
+}
+
+/* A field an enabled check writes itself is removed from the input. */
+static void
+note_owned(struct engine_message *m, const char *name)
+{
+	for (size_t i = 0; i < checks_count; i++) {
+		const struct check_common *common =
+		    conf_section_values(m->conf, POLICY_CHECKS + i);
+		const char *const *owned = checks_all[i]->owned_headers;
+		size_t k;
+
+		if (owned == NULL || !common->enabled)
+			continue;
+		for (; *owned != NULL; owned++) {
+			if (strcasecmp(*owned, name) != 0)
+				continue;
+			for (k = 0; k < m->n_owned; k++)
+				if (m->owned[k].name == *owned)
+					break;
+			if (k == m->n_owned) {
+				if (k == OWNED_MAX)
+					return;
+				m->owned[m->n_owned++].name = *owned;
+			}
+			delete_field(m, *owned, ++m->owned[k].seen);
+			return;
+		}
+	}
+}
+
 /* Remember to delete an Authentication-Results header claiming our id. */
 static void
 note_authres(struct engine_message *m, const char *value)
@@ -386,11 +460,7 @@ note_authres(struct engine_message *m, const char *value)
 	if (!mime_authres_authserv_id(value, strlen(value), id, sizeof(id)) ||
 	    strcasecmp(id, ours) != 0)
 		return;
-	m->del = arena_grow_array(m->arena, m->del, m->n_del, &m->cap_del,
-	    sizeof(*m->del));
-	m->del[m->n_del].name = AUTHRES_NAME;
-	m->del[m->n_del].index = m->authres_seen;
-	m->n_del++;
+	delete_field(m, AUTHRES_NAME, m->authres_seen);
 }
 
 enum check_action
@@ -412,6 +482,14 @@ engine_header(struct engine_session *s, const char *name, const char *value,
 	s->txn.size += bytes;
 	if (strcasecmp(name, AUTHRES_NAME) == 0)
 		note_authres(m, value);
+	else
+		note_owned(m, name);
+	if (m->spool != NULL) {
+		spool_write(m->spool, name, strlen(name));
+		spool_write(m->spool, ": ", 2);
+		spool_write(m->spool, value, strlen(value));
+		spool_write(m->spool, "\r\n", 2);
+	}
 	action = message_phase(s, CHECK_HEADER, reply_r);
 	s->txn.header_name = s->txn.header_value = NULL;
 	return action;
@@ -423,12 +501,25 @@ engine_eoh(struct engine_session *s, struct engine_reply *reply_r)
 	return message_phase(s, CHECK_EOH, reply_r);
 }
 
+/* Spool the empty line between header and body, once. */
+static void
+spool_body_start(struct engine_message *m)
+{
+	if (m->spool != NULL && !m->body_started)
+		spool_write(m->spool, "\r\n", 2);
+	m->body_started = true;
+}
+
 enum check_action
 engine_body(struct engine_session *s, const void *chunk, size_t len,
     struct engine_reply *reply_r)
 {
 	enum check_action action;
 
+	if (s->msg != NULL && s->msg->spool != NULL) {
+		spool_body_start(s->msg);
+		spool_write(s->msg->spool, chunk, len);
+	}
 	s->txn.size += len;
 	s->txn.body = chunk;
 	s->txn.body_len = len;
@@ -449,6 +540,14 @@ verdict_headers(struct engine_session *s, struct engine_verdict *v)
 	m->add[n].name = AUTHRES_NAME;
 	m->add[n++].value = verdict_authres(m->arena,
 	    policy_top(conf)->authserv_id, &s->report, &m->report);
+	for (size_t r = 0; r < 2; r++) {
+		const struct check_report *rep = r ? &m->report : &s->report;
+
+		for (size_t i = 0; i < rep->n_headers && n < ADD_MAX - 3; i++) {
+			m->add[n].name = rep->header_names[i];
+			m->add[n++].value = rep->header_values[i];
+		}
+	}
 	if (policy_headers(conf)->spam_status) {
 		m->add[n].name = "X-Spam-Score";
 		m->add[n++].value = arena_sprintf(m->arena, "%.1f", v->score);
@@ -467,6 +566,23 @@ verdict_headers(struct engine_session *s, struct engine_verdict *v)
 	v->n_del = m->n_del;
 }
 
+/* Show the spooled message to the end-of-message checks. */
+static void
+message_view(struct engine_session *s)
+{
+	struct engine_message *m = s->msg;
+	char err[200];
+
+	if (m->spool == NULL)
+		return;
+	spool_body_start(m);
+	if (!spool_view(m->spool, &s->txn.message, &s->txn.message_len, err,
+	    sizeof(err))) {
+		s->txn.message = NULL;
+		s->txn.message_error = arena_strdup(m->arena, err);
+	}
+}
+
 const struct engine_verdict *
 engine_eom(struct engine_session *s)
 {
@@ -480,7 +596,11 @@ engine_eom(struct engine_session *s)
 		return NULL;
 	v = &m->verdict;
 	actions = policy_actions(m->conf);
+	message_view(s);
 	run_checks(s, m->conf, CHECK_EOM, &m->report);
+	s->txn.message = NULL;
+	s->txn.message_len = 0;
+	s->txn.message_error = NULL;
 	decider = s->report.action > m->report.action ? &s->report : &m->report;
 	hard = decider->action;
 	v->score = verdict_score(s->report.symbols) +
@@ -513,6 +633,19 @@ engine_findings(const struct engine_session *s,
 {
 	lists_r[0] = s->report.symbols;
 	lists_r[1] = s->msg != NULL ? s->msg->report.symbols : NULL;
+}
+
+const char *
+engine_fact(const struct engine_session *s, const char *name)
+{
+	const struct check_report *reports[2] = { &s->report,
+	    s->msg ? &s->msg->report : NULL };
+
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; reports[l] && i < reports[l]->n_facts; i++)
+			if (strcmp(reports[l]->fact_names[i], name) == 0)
+				return reports[l]->fact_values[i];
+	return NULL;
 }
 
 void

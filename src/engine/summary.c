@@ -54,6 +54,10 @@ engine_log_summary(const struct engine_summary *m)
 	buf_appendf(b, " action=%s score=%.2f symbols=",
 	    conf_code_name(check_action_names, (int)m->action), m->score);
 	append_symbols(b, m);
+	for (size_t l = 0; l < 2; l++)
+		for (i = 0; m->reports[l] && i < m->reports[l]->n_facts; i++)
+			buf_appendf(b, " %s=%s", m->reports[l]->fact_names[i],
+			    m->reports[l]->fact_values[i]);
 	buf_appendf(b, " time=%.2fms", m->elapsed_ms);
 	log_info("%s", b->data);
 	buf_free(&b);

@@ -2,7 +2,8 @@
  * summary.h - the one log line per message
  *
  * engine_log_summary() writes, at info level, the queue id, client, HELO,
- * sender, recipients, action, score, symbols and elapsed time of one
+ * sender, recipients, action, score, symbols, the checks' facts
+ * (virus=NAME) and elapsed time of one
  * message. Long recipient and symbol lists are cut with a count of what was
  * left out, so a line never exceeds the log's line limit.
  */
@@ -21,6 +22,7 @@ struct engine_summary {
 	enum check_action action;
 	double score;
 	const struct check_symbol *symbols[2];
+	const struct check_report *reports[2]; /* for their facts */
 	double elapsed_ms;
 };
 

@@ -486,7 +486,8 @@ MX_METRICS=
 #   POL_LISTEN (default inet:127.0.0.1:<free port>), POL_METRICS ("" = off),
 #   POL_ADD_HEADER (6), POL_REJECT (15), POL_REFUSED ([]),
 #   POL_TRUSTED ([]), POL_HELO_REQUIRED (true), POL_HELO_ACTION (reject),
-#   POL_SIZE (1M), POL_EXTRA (appended verbatim).
+#   POL_SIZE (1M), POL_ANTIVIRUS ({ enabled: false }),
+#   POL_EXTRA (appended verbatim).
 # Sets MX_LISTEN and MX_METRICS to the addresses written.
 mx_write_policy() {
     MX_LISTEN=${POL_LISTEN:-inet:127.0.0.1:$(free_port)}
@@ -504,6 +505,7 @@ helo: { required: ${POL_HELO_REQUIRED:-true}, invalid_action: ${POL_HELO_ACTION:
 limits: { message_size_limit: ${POL_SIZE:-1M}, header_count_limit: 1000 }
 relay: { enabled: false, local_domains: [example.org] }
 submission: { require_tls_for_auth: false }
+antivirus: ${POL_ANTIVIRUS:-"{ enabled: false }"}
 ${POL_EXTRA:-}
 EOF
 }
@@ -589,4 +591,31 @@ make_big_message() {
 http_get() {
     "$PYTHON" -c 'import sys, urllib.request
 sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"
+}
+
+# ---------------------------------------------------------- antivirus ----
+
+AV_DB=
+AV_MAIL=
+AV_TESTFILES=no
+
+# av_setup [avmail.py options]: a signature database in $E2E_DIR/avdb and
+# the generated test messages in $E2E_DIR/avmail (with expected.tsv);
+# sets AV_TESTFILES to yes when the shared ClamAV unit-test signatures
+# (../shared/testdata/clamav) are there, and POL_ANTIVIRUS to use the
+# database.
+av_setup() {
+    AV_DB=$E2E_DIR/avdb
+    AV_MAIL=$E2E_DIR/avmail
+    mkdir -p "$AV_DB" "$AV_MAIL"
+    AV_TESTFILES=$("$PYTHON" "$E2E_LIBDIR/avmail.py" --db "$AV_DB" |
+        sed -n 's/^testfiles //p')
+    "$PYTHON" "$E2E_LIBDIR/avmail.py" "$@" "$AV_MAIL" >/dev/null
+    POL_ANTIVIRUS="{ database: \"$AV_DB\", database_check_interval: 1s }"
+}
+
+# av_expected EXPECT: the generated files expected to give EXPECT
+# (eicar, testfile, testsig, clean, not-clean), one per line.
+av_expected() {
+    awk -F'\t' -v want="$1" '$2 == want { print $1 }' "$AV_MAIL/expected.tsv"
 }

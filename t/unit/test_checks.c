@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "checks/check.h"
 #include "core/arena.h"
@@ -97,6 +98,17 @@ parse_flow(const char *text, char ***v_r)
 	return n;
 }
 
+/* A YAML double-quoted scalar without its quotes (no escapes needed). */
+static const char *
+unquote(const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+		return arena_strndup(arena, text + 1, len - 2);
+	return text;
+}
+
 /* Store text, written as in YAML, into option o of values. */
 static bool
 set_text(void *values, const struct conf_option *o, const char *text)
@@ -124,6 +136,19 @@ set_text(void *values, const struct conf_option *o, const char *text)
 		*(uint64_t *)at = size;
 		return *end == '\0' || (u != NULL && end[1] == '\0');
 	}
+	case CONF_DURATION: {
+		static const struct { const char *unit; uint64_t ms; } units[] =
+		    { { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
+		      { "h", 3600000 } };
+		uint64_t count = strtoull(text, &end, 10);
+
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(end, units[i].unit) == 0) {
+				*(uint64_t *)at = count * units[i].ms;
+				return true;
+			}
+		return false;
+	}
 	case CONF_SCORE:
 		*(double *)at = strcmp(text, "off") == 0 ? NAN :
 		    strtod(text, &end);
@@ -136,10 +161,12 @@ set_text(void *values, const struct conf_option *o, const char *text)
 			}
 		return false;
 	case CONF_STRING:
-		*(const char **)at = arena_strdup(arena, text);
+		*(const char **)at = arena_strdup(arena, unquote(text));
 		return true;
 	case CONF_REPLY: {
 		struct conf_reply *r = (struct conf_reply *)at;
+
+		text = unquote(text);
 
 		if (sscanf(text, "%3s %15s", r->code, r->xcode) != 2)
 			return false;
@@ -263,11 +290,11 @@ static void
 test_registry(void)
 {
 	const char *order[] = { "access", "limits", "helo", "submission",
-	    "relay" };
+	    "relay", "antivirus" };
 	bool tables_ok = true;
 
-	is_int((long long)checks_count, 5, "five checks registered");
-	for (size_t i = 0; i < 5 && i < checks_count; i++)
+	is_int((long long)checks_count, 6, "six checks registered");
+	for (size_t i = 0; i < 6 && i < checks_count; i++)
 		is_str(checks_all[i]->name, order[i], "run order");
 	for (size_t i = 0; i < checks_count; i++) {
 		const struct check *c = checks_all[i];
@@ -663,17 +690,106 @@ test_submission(void)
 }
 
 /* All of the above, one arena for everything. */
+/* A signature directory with EICAR's body signature; the EICAR string is
+ * put together here so no file of the project holds it whole. */
+static char *
+eicar_database(char *eicar, size_t size)
+{
+	static char dir[] = "/tmp/test_checks.XXXXXX";
+	char path[64];
+	FILE *f;
+
+	snprintf(eicar, size, "%s%s%s", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
+	    "EICAR-STANDARD-ANTIVIRUS-", "TEST-FILE!$H+H*");
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/test.ndb", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return NULL;
+	fprintf(f, "Eicar-Test-Signature:0:*:");
+	for (const char *p = eicar; *p; p++)
+		fprintf(f, "%02x", (unsigned char)*p);
+	fprintf(f, "\n");
+	fclose(f);
+	return dir;
+}
+
+/* antivirus: database required, errors never pass, actions on a find. */
+static void
+test_antivirus(void)
+{
+	const struct check *c = find_check("antivirus");
+	void *v = defaults(c);
+	struct conf_errors errs;
+	struct check_txn t = txn_from("192.0.2.1");
+	char eicar[128], err[512], *dir, *msg;
+	enum check_status status;
+
+	ok(c->needs_message && c->phases == CHECK_EOM && c->runs_for_trusted,
+	    "antivirus: reads the message whole at EOM, for everyone");
+	set(c, v, "database", "/nonexistent/clamav");
+	ok(!init(c, v, &errs) && strstr(errs.last, "/nonexistent/clamav"),
+	    "antivirus: a missing database is refused: %s", errs.last);
+	set(c, v, "enabled", "no");
+	ok(init(c, v, &errs), "antivirus: disabled needs no database");
+	set(c, v, "enabled", "yes");
+
+	t.message = NULL;
+	t.message_error = "cannot write spool file";
+	ok(run(c, CHECK_EOM, &t, v) == CHECK_ERROR && report.error &&
+	    strstr(report.error, "cannot write spool file"),
+	    "antivirus: a message not kept is an error, never a pass");
+	t.message = (const unsigned char *)"Subject: x\r\n\r\nhi\r\n";
+	t.message_len = strlen((const char *)t.message);
+	status = run(c, CHECK_EOM, &t, v);
+	ok(status == CHECK_ERROR && report.error,
+	    "antivirus: no engine loaded is an error: %s",
+	    report.error ? report.error : "(none)");
+
+	dir = eicar_database(eicar, sizeof(eicar));
+	set(c, v, "database", dir ? dir : "/nonexistent");
+	ok(dir && c->start(v, true, err, sizeof(err)),
+	    "antivirus: engine starts on a test database");
+	ok(run(c, CHECK_EOM, &t, v) == CHECK_DONE && report.n_headers == 1 &&
+	    strcmp(report.header_values[0], "Clean") == 0,
+	    "antivirus: clean message tagged X-Virus-Status: Clean");
+	msg = arena_sprintf(arena, "Subject: x\r\n\r\n%s\r\n", eicar);
+	t.message = (const unsigned char *)msg;
+	t.message_len = strlen(msg);
+	run(c, CHECK_EOM, &t, v);
+	ok(rejected("ANTIVIRUS_INFECTED", "554", "5.7.1") &&
+	    strncmp(report.reply.text, "Virus found: Eicar-Test-Signature",
+	    33) == 0, "antivirus: EICAR rejected with its name: %s",
+	    report.reply.text);
+	ok(report.n_facts == 1 && strcmp(report.fact_names[0], "virus") == 0,
+	    "antivirus: the virus is a fact for the log and JSON");
+	set(c, v, "action", "add_header");
+	run(c, CHECK_EOM, &t, v);
+	ok(report.action == ACTION_ADD_HEADER && report.n_headers == 1 &&
+	    strncmp(report.header_values[0], "Infected (Eicar", 15) == 0,
+	    "antivirus: action add_header tags the message");
+	c->stop();
+	if (dir != NULL) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/test.ndb", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+}
+
 int
 main(void)
 {
 	arena = arena_new();
-	plan(102);
+	plan(113);
 	test_registry();
 	test_access();
 	test_helo();
 	test_limits();
 	test_relay();
 	test_submission();
+	test_antivirus();
 	arena_free(&arena);
 	return done();
 }

@@ -1,0 +1,81 @@
+/*
+ * start.c - bring up and release what checks need beyond their policy
+ *
+ * Some checks hold resources outside the policy snapshot (the antivirus
+ * engine). engine_start() calls their start hooks with the current policy
+ * before the first message, engine_update() after each reload (starting
+ * checks the new policy enabled, stopping those it disabled), and
+ * engine_stop() at the end. Called from one thread (the daemon's main
+ * thread, or a command), never concurrently with each other.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "core/log.h"
+#include "engine/engine.h"
+#include "engine/policy.h"
+
+/* Which checks' start hooks have run and not been stopped. */
+static bool started[64];
+
+/* Start or update check i under conf; first: refuse on failure. */
+static bool
+start_one(const struct conf *conf, size_t i, bool first, char *err,
+    size_t errlen)
+{
+	const struct check *c = checks_all[i];
+	const struct check_common *common =
+	    conf_section_values(conf, POLICY_CHECKS + i);
+
+	if (c->start == NULL)
+		return true;
+	if (!common->enabled) {
+		if (started[i] && c->stop != NULL)
+			c->stop();
+		started[i] = false;
+		return true;
+	}
+	if (!c->start(common, first || !started[i], err, errlen))
+		return false;
+	started[i] = true;
+	return true;
+}
+
+bool
+engine_start(char *err, size_t errlen)
+{
+	struct conf *conf = conf_acquire();
+	bool good = conf != NULL;
+
+	for (size_t i = 0; good && i < checks_count; i++)
+		good = start_one(conf, i, true, err, errlen);
+	conf_release(&conf);
+	if (!good)
+		engine_stop();
+	return good;
+}
+
+void
+engine_update(void)
+{
+	struct conf *conf = conf_acquire();
+	char err[512];
+
+	for (size_t i = 0; conf != NULL && i < checks_count; i++)
+		if (!start_one(conf, i, false, err, sizeof(err)))
+			log_error("%s: %s (keeping what runs)",
+			    checks_all[i]->name, err);
+	conf_release(&conf);
+}
+
+void
+engine_stop(void)
+{
+	for (size_t i = 0; i < checks_count; i++) {
+		if (started[i] && checks_all[i]->stop != NULL)
+			checks_all[i]->stop();
+		started[i] = false;
+	}
+}
