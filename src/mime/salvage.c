@@ -23,8 +23,10 @@
  *	A run is base64 lines with at most B64_GAP_MAX other lines between
  *	two of them (a stray junk line, an empty line), never across a
  *	boundary the message declares ("--" and a boundary= value, in any
- *	case; other "--" lines are junk like any other). A padded line ends it, and so does a line shorter
- *	than B64_LINE_MIN, which may only follow a base64 line directly. A
+ *	case; other "--" lines are junk like any other). A padded line, or
+ *	a line shorter than B64_LINE_MIN (which may only follow a base64 line
+ *	directly), closes it unless base64 goes on on the very next line:
+ *	encodings glued together decode as one, each from its own start. A
  *	run is decoded when it has B64_MIN_CHARS alphabet characters, at
  *	least half its lines clean (long URLs and folded signatures are
  *	dirty), upper case, lower case, digits and a non-hex letter (no
@@ -147,6 +149,8 @@ struct b64_run {
 	size_t lines, clean, alpha;
 	unsigned mask;
 	unsigned gap;      /* other lines since its last base64 line */
+	bool closing;      /* its last line was padded or short: one more
+	                      base64 line right after continues it */
 };
 
 struct qp_run {
@@ -336,6 +340,13 @@ decode_lines(struct salvage *s, size_t from, size_t to,
 			    (const char *)s->msg + l.start, l.end - l.start,
 			    (char *)out + n);
 			n += g_mime_encoding_step(&enc, "\n", 1, (char *)out + n);
+			/* Padding ends one encoding; the next starts afresh. */
+			if (encoding == GMIME_CONTENT_ENCODING_BASE64 &&
+			    l.end > l.start && s->msg[l.end - 1] == '=') {
+				n += g_mime_encoding_flush(&enc, "", 0,
+				    (char *)out + n);
+				g_mime_encoding_reset(&enc);
+			}
 		}
 		pos = l.next;
 	}
@@ -364,6 +375,10 @@ b64_feed(struct salvage *s, struct b64_run *r, const struct line *l)
 	struct b64_line c = b64_classify(s->msg, l);
 	bool last = c.kind == B64_CLEAN && !b64_long(&c);
 
+	/* After a closing line only base64 goes on: another encoding glued
+	 * to the first, which lenient readers decode as one. */
+	if (r->closing && !b64_long(&c) && !last)
+		b64_flush(s, r);
 	/* A short line only ends a run, and only right after it. */
 	if (!b64_long(&c) && !(last && r->active && r->gap == 0)) {
 		if (r->active && (boundary_line(s, l) ||
@@ -381,8 +396,7 @@ b64_feed(struct salvage *s, struct b64_run *r, const struct line *l)
 	r->mask |= c.mask;
 	r->end = l->next;
 	r->gap = 0;
-	if (c.padded || last)
-		b64_flush(s, r);
+	r->closing = c.padded || last;
 }
 
 /* Escapes and soft break of a line; *soft_r set when it has the latter. */

@@ -265,18 +265,36 @@ def attachment(data, filename, ctype="application/octet-stream", cte="base64",
     return part(hdr, b64(data))
 
 
+def ct_mixed(boundary):
+    """The Content-Type field of a multipart/mixed."""
+    return "Content-Type: multipart/mixed; boundary=\"%s\"" % boundary
+
+
+def zip_attachment(data, filename):
+    return attachment(data, filename, "application/zip")
+
+
 def mixed(name, parts, boundary=None, extra_top=(), **kw):
     """A multipart/mixed message of the given parts."""
     b = boundary or "=_mxward_%s" % name
     return message(name, multipart(b, parts, **kw),
-                   ["Content-Type: multipart/mixed; boundary=\"%s\"" % b]
-                   + list(extra_top))
+                   [ct_mixed(b)] + list(extra_top))
+
+
+def zip_part(**kw):
+    """eicar.zip as a base64 attachment (attachment() keywords apply)."""
+    return attachment(eicar_zip(), "eicar.zip", "application/zip", **kw)
+
+
+def zip_body_part(body):
+    """A part declared as base64 application/zip, with the body given."""
+    return part(["Content-Type: application/zip; name=\"eicar.zip\"",
+                 "Content-Transfer-Encoding: base64"], body)
 
 
 def with_zip(name, **kw):
     """The most common case: a text part and eicar.zip as base64."""
-    return mixed(name, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                "application/zip")], **kw)
+    return mixed(name, [text_part(), zip_part()], **kw)
 
 
 def rfc822_part(inner):
@@ -337,8 +355,9 @@ def _(n):
 @case("eicar-uuencode-body", "eicar",
       "non-MIME body with a classic 'begin 644 eicar.com' uuencode block")
 def _(n):
-    return message(n, "Here it is." + CRLF + CRLF + uuencode(eicar(), "eicar.com")
-                   + CRLF + "Bye." + CRLF, mime=False)
+    body = ("Here it is." + CRLF + CRLF + uuencode(eicar(), "eicar.com")
+            + CRLF + "Bye." + CRLF)
+    return message(n, body, mime=False)
 
 
 @case("eicar-zip", "eicar", "eicar.zip (deflated), base64")
@@ -349,13 +368,12 @@ def _(n):
 @case("eicar-zip-stored", "eicar", "eicar.zip (stored, no compression)")
 def _(n):
     z = zip_of([("eicar.com", eicar())], zipfile.ZIP_STORED)
-    return mixed(n, [text_part(), attachment(z, "eicar.zip", "application/zip")])
+    return mixed(n, [text_part(), zip_attachment(z, "eicar.zip")])
 
 
 @case("eicar-zip-in-zip", "eicar", "eicar.com in a zip in a zip")
 def _(n):
-    return mixed(n, [text_part(), attachment(nested_zip(2), "outer.zip",
-                                             "application/zip")])
+    return mixed(n, [text_part(), zip_attachment(nested_zip(2), "outer.zip")])
 
 
 @case("eicar-zip-among-files", "eicar",
@@ -363,7 +381,7 @@ def _(n):
 def _(n):
     z = zip_of([("a.txt", lorem(3000).encode()), ("docs/eicar.com", eicar()),
                 ("b.txt", lorem(2000, 5).encode())])
-    return mixed(n, [text_part(), attachment(z, "files.zip", "application/zip")])
+    return mixed(n, [text_part(), zip_attachment(z, "files.zip")])
 
 
 @case("eicar-tar-gz", "eicar", "eicar.com in a tar.gz")
@@ -375,8 +393,9 @@ def _(n):
 
 @case("eicar-tar", "eicar", "eicar.com in a plain tar")
 def _(n):
-    return mixed(n, [text_part(), attachment(tar_of([("eicar.com", eicar())]),
-                                             "eicar.tar", "application/x-tar")])
+    t = tar_of([("eicar.com", eicar())])
+    return mixed(n, [text_part(),
+                     attachment(t, "eicar.tar", "application/x-tar")])
 
 
 @case("eicar-gzip", "eicar", "eicar.com.gz")
@@ -394,8 +413,9 @@ def _(n):
 
 @case("eicar-xz", "eicar", "eicar.com.xz")
 def _(n):
-    return mixed(n, [text_part(), attachment(lzma.compress(eicar()),
-                                             "eicar.com.xz", "application/x-xz")])
+    x = lzma.compress(eicar())
+    return mixed(n, [text_part(),
+                     attachment(x, "eicar.com.xz", "application/x-xz")])
 
 
 @case("eicar-rfc822", "eicar", "a forwarded message/rfc822 carrying eicar.zip")
@@ -410,10 +430,9 @@ def _(n):
         text_part("Hello." + CRLF),
         part(["Content-Type: text/html; charset=us-ascii"],
              "<p>Hello.</p>" + CRLF)])
-    inner = part(["Content-Type: multipart/alternative; boundary=\"=_alt_%s\"" % n],
-                 alt)
-    return mixed(n, [inner, attachment(eicar_zip(), "eicar.zip",
-                                       "application/zip")])
+    inner = part(["Content-Type: multipart/alternative;"
+                  " boundary=\"=_alt_%s\"" % n], alt)
+    return mixed(n, [inner, zip_part()])
 
 
 # broken-*: deliberately broken MIME; the attachment must still be found.
@@ -426,37 +445,34 @@ def bnd(n):
       "boundary='B' in single quotes, delimiters --B (quotes are not MIME)")
 def _(n):
     b = "b-" + n
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary='%s'" % b])
+    body = multipart(b, [text_part(), zip_part()])
+    return message(n, body,
+                   ["Content-Type: multipart/mixed; boundary='%s'" % b])
 
 
 @case("broken-boundary-quotes-in-delimiter", "eicar",
       "boundary=\"B\" in the header, delimiter lines --\"B\"")
 def _(n):
     b = "b-" + n
-    body = multipart('"%s"' % b, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+    body = multipart('"%s"' % b, [text_part(), zip_part()])
+    return message(n, body, [ct_mixed(b)])
 
 
 @case("broken-boundary-trailing-whitespace", "eicar",
       "delimiter lines followed by spaces and a tab (legal padding)")
 def _(n):
     b = bnd(n)
-    body = multipart(b + " \t ", [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+    body = multipart(b + " \t ", [text_part(), zip_part()])
+    return message(n, body, [ct_mixed(b)])
 
 
 @case("broken-boundary-trailing-junk", "eicar",
       "delimiter lines followed by junk text (not a delimiter in MIME)")
 def _(n):
     b = bnd(n)
-    body = multipart(b + "junk", [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip")], close=False)
+    body = multipart(b + "junk", [text_part(), zip_part()], close=False)
     body += "--" + b + "--junk" + CRLF
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+    return message(n, body, [ct_mixed(b)])
 
 
 @case("broken-boundary-missing-close", "eicar",
@@ -469,8 +485,7 @@ def _(n):
       "two boundary parameters; the parts use the first")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
+    body = multipart(b, [text_part(), zip_part()])
     return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\";"
                              " boundary=\"decoy-%s\"" % (b, n)])
 
@@ -479,9 +494,9 @@ def _(n):
       "two boundary parameters; the parts use the second")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"decoy-%s\";"
+    body = multipart(b, [text_part(), zip_part()])
+    return message(n, body, ["Content-Type: multipart/mixed;"
+                             " boundary=\"decoy-%s\";"
                              " boundary=\"%s\"" % (n, b)])
 
 
@@ -489,16 +504,14 @@ def _(n):
       "boundary in the header upper case, delimiters lower case")
 def _(n):
     b = "MIXEDCASE-" + n.upper()
-    body = multipart(b.lower(), [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+    body = multipart(b.lower(), [text_part(), zip_part()])
+    return message(n, body, [ct_mixed(b)])
 
 
 @case("broken-boundary-missing-param", "eicar",
       "multipart/mixed without any boundary parameter")
 def _(n):
-    body = multipart(bnd(n), [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip")])
+    body = multipart(bnd(n), [text_part(), zip_part()])
     return message(n, body, ["Content-Type: multipart/mixed"])
 
 
@@ -506,17 +519,16 @@ def _(n):
       "Content-Type: multipart/mixed boundary=\"B\" (no ';')")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed boundary=\"%s\"" % b])
+    body = multipart(b, [text_part(), zip_part()])
+    return message(n, body,
+                   ["Content-Type: multipart/mixed boundary=\"%s\"" % b])
 
 
 @case("broken-boundary-folded-value", "eicar",
       "boundary= at a line end, its value folded onto the next line")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
+    body = multipart(b, [text_part(), zip_part()])
     return message(n, body, ["Content-Type: multipart/mixed;",
                              "\tboundary=",
                              " \"%s\"" % b])
@@ -526,12 +538,10 @@ def _(n):
       "a nested multipart reusing its parent's boundary")
 def _(n):
     b = bnd(n)
-    inner = part(["Content-Type: multipart/mixed; boundary=\"%s\"" % b],
-                 multipart(b, [text_part("inner" + CRLF),
-                               attachment(eicar_zip(), "eicar.zip",
-                                          "application/zip")]))
+    inner = part([ct_mixed(b)],
+                 multipart(b, [text_part("inner" + CRLF), zip_part()]))
     return message(n, multipart(b, [text_part(), inner]),
-                   ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+                   [ct_mixed(b)])
 
 
 @case("broken-boundary-prefix-nested", "eicar",
@@ -540,22 +550,19 @@ def _(n):
 def _(n):
     b = bnd(n)
     bi = b + "-inner"
-    inner = part(["Content-Type: multipart/mixed; boundary=\"%s\"" % bi],
-                 multipart(bi, [text_part("inner" + CRLF),
-                                attachment(eicar_zip(), "eicar.zip",
-                                           "application/zip")]))
+    inner = part([ct_mixed(bi)],
+                 multipart(bi, [text_part("inner" + CRLF), zip_part()]))
     return message(n, multipart(b, [text_part(), inner]),
-                   ["Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+                   [ct_mixed(b)])
 
 
 @case("broken-content-type-duplicate", "eicar",
       "two top-level Content-Type fields: text/plain, then the multipart")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
+    body = multipart(b, [text_part(), zip_part()])
     return message(n, body, ["Content-Type: text/plain; charset=us-ascii",
-                             "Content-Type: multipart/mixed; boundary=\"%s\"" % b])
+                             ct_mixed(b)])
 
 
 @case("broken-header-cte-as-continuation", "eicar",
@@ -573,76 +580,67 @@ def _(n):
       "no blank line between the part's header and its base64 body")
 def _(n):
     p = CRLF.join(["Content-Type: application/zip; name=\"eicar.zip\"",
-                   "Content-Transfer-Encoding: base64"]) + CRLF + b64(eicar_zip())
+                   "Content-Transfer-Encoding: base64"])
+    p += CRLF + b64(eicar_zip())
     return mixed(n, [text_part(), p])
 
 
 @case("broken-cte-duplicate-7bit-base64", "eicar",
       "two Content-Transfer-Encoding fields: 7bit, then base64")
 def _(n):
-    return mixed(n, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip", cte=None,
-        extra=["Content-Transfer-Encoding: 7bit",
-               "Content-Transfer-Encoding: base64"])])
+    return mixed(n, [text_part(), zip_part(cte=None, extra=[
+        "Content-Transfer-Encoding: 7bit",
+        "Content-Transfer-Encoding: base64"])])
 
 
 @case("broken-cte-duplicate-base64-qp", "eicar",
       "two Content-Transfer-Encoding fields: base64, then quoted-printable")
 def _(n):
-    return mixed(n, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip", cte=None,
-        extra=["Content-Transfer-Encoding: base64",
-               "Content-Transfer-Encoding: quoted-printable"])])
+    return mixed(n, [text_part(), zip_part(cte=None, extra=[
+        "Content-Transfer-Encoding: base64",
+        "Content-Transfer-Encoding: quoted-printable"])])
 
 
 @case("broken-cte-folded", "eicar",
       "Content-Transfer-Encoding: with base64 folded onto the next line")
 def _(n):
-    return mixed(n, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip", cte=None,
-        extra=["Content-Transfer-Encoding:", "\tbase64"])])
+    return mixed(n, [text_part(), zip_part(cte=None, extra=[
+        "Content-Transfer-Encoding:", "\tbase64"])])
 
 
 @case("broken-cte-split-token", "eicar",
       "Content-Transfer-Encoding: ba + folded se64 (the token cut in two)")
 def _(n):
-    return mixed(n, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip", cte=None,
-        extra=["Content-Transfer-Encoding: ba", " se64"])])
+    return mixed(n, [text_part(), zip_part(cte=None, extra=[
+        "Content-Transfer-Encoding: ba", " se64"])])
 
 
 @case("broken-cte-junk-suffix", "eicar", "Content-Transfer-Encoding: base64x")
 def _(n):
-    return mixed(n, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                             "application/zip", cte="base64x")])
+    return mixed(n, [text_part(), zip_part(cte="base64x")])
 
 
 @case("broken-cte-quoted", "eicar", "Content-Transfer-Encoding: \"base64\"")
 def _(n):
-    return mixed(n, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                             "application/zip", cte='"base64"')])
+    return mixed(n, [text_part(), zip_part(cte='"base64"')])
 
 
 @case("broken-cte-encoded-word", "eicar",
       "Content-Transfer-Encoding: =?us-ascii?Q?base64?=")
 def _(n):
-    return mixed(n, [text_part(), attachment(
-        eicar_zip(), "eicar.zip", "application/zip",
-        cte="=?us-ascii?Q?base64?=")])
+    return mixed(n, [text_part(), zip_part(cte="=?us-ascii?Q?base64?=")])
 
 
 @case("broken-cte-missing", "eicar",
       "base64 body with no Content-Transfer-Encoding at all")
 def _(n):
-    return mixed(n, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                             "application/zip", cte=None)])
+    return mixed(n, [text_part(), zip_part(cte=None)])
 
 
 @case("broken-cte-says-7bit", "eicar",
       "base64 body labelled Content-Transfer-Encoding: 7bit")
 def _(n):
-    return mixed(n, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                             "application/zip", cte="7bit")])
+    return mixed(n, [text_part(), zip_part(cte="7bit")])
 
 
 @case("broken-cte-x-uuencode", "eicar",
@@ -670,9 +668,7 @@ def _(n):
     junk = "!*.,;~"
     s = [l[:10] + junk[i % len(junk)] + l[10:30] + "#" + l[30:] if l else l
          for i, l in enumerate(s)]
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], CRLF.join(s))])
+    return mixed(n, [text_part(), zip_body_part(CRLF.join(s))])
 
 
 @case("broken-base64-junk-lines", "eicar",
@@ -685,9 +681,7 @@ def _(n):
     for i, l in enumerate(s):
         out.append(l)
         out.append(junk[i % len(junk)])
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], CRLF.join(out) + CRLF)])
+    return mixed(n, [text_part(), zip_body_part(CRLF.join(out) + CRLF)])
 
 
 @case("broken-base64-no-padding", "eicar", "base64 with the = padding removed")
@@ -695,25 +689,21 @@ def _(n):
     z = eicar_zip()
     if len(z) % 3 == 0:  # make sure there is padding to remove
         z += b"\0"
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], b64(z).replace("=", ""))])
+    return mixed(n, [text_part(), zip_body_part(b64(z).replace("=", ""))])
 
 
 @case("broken-base64-one-long-line", "eicar",
       "base64 on one line of several hundred characters")
 def _(n):
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], b64(eicar_zip(), width=100000))])
+    return mixed(n, [text_part(),
+                     zip_body_part(b64(eicar_zip(), width=100000))])
 
 
-@case("broken-base64-indented", "eicar", "every base64 line indented by spaces")
+@case("broken-base64-indented", "eicar",
+      "every base64 line indented by spaces")
 def _(n):
     s = "".join("   " + l + CRLF for l in b64(eicar_zip()).split(CRLF) if l)
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], s)])
+    return mixed(n, [text_part(), zip_body_part(s)])
 
 
 @case("broken-base64-early-padding", "eicar",
@@ -722,9 +712,7 @@ def _(n):
 def _(n):
     s = [l for l in b64(eicar_zip(), width=64).split(CRLF) if l]
     s.insert(1, "====")
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], CRLF.join(s) + CRLF)])
+    return mixed(n, [text_part(), zip_body_part(CRLF.join(s) + CRLF)])
 
 
 @case("broken-base64-concatenated", "eicar",
@@ -733,9 +721,7 @@ def _(n):
 def _(n):
     z = eicar_zip()
     cut = 100 if 100 % 3 else 101
-    return mixed(n, [text_part(), part([
-        "Content-Type: application/zip; name=\"eicar.zip\"",
-        "Content-Transfer-Encoding: base64"], b64(z[:cut]) + b64(z[cut:]))])
+    return mixed(n, [text_part(), zip_body_part(b64(z[:cut]) + b64(z[cut:]))])
 
 
 @case("broken-rfc822-nested-twice", "eicar",
@@ -775,9 +761,8 @@ def _(n):
 @case("broken-no-mime-version", "eicar", "multipart without MIME-Version")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
-    return message(n, body, ["Content-Type: multipart/mixed; boundary=\"%s\"" % b],
+    body = multipart(b, [text_part(), zip_part()])
+    return message(n, body, [ct_mixed(b)],
                    mime=False)
 
 
@@ -799,8 +784,7 @@ def _(n):
       "Content-Type: application/zip at the top, but the body is a multipart")
 def _(n):
     b = bnd(n)
-    body = multipart(b, [text_part(), attachment(eicar_zip(), "eicar.zip",
-                                                 "application/zip")])
+    body = multipart(b, [text_part(), zip_part()])
     return message(n, body, ["Content-Type: application/zip",
                              "Content-Transfer-Encoding: base64"])
 
@@ -809,7 +793,8 @@ def _(n):
 
 @case("clean-plain-text", "clean", "a plain text message")
 def _(n):
-    return message(n, lorem(2000), ["Content-Type: text/plain; charset=us-ascii"])
+    return message(n, lorem(2000),
+                   ["Content-Type: text/plain; charset=us-ascii"])
 
 
 @case("clean-mentions-eicar", "clean",
@@ -845,9 +830,10 @@ def _(n):
 
 @case("clean-zip-of-text", "clean", "zip of three text files")
 def _(n):
-    z = zip_of([("a.txt", lorem(3000).encode()), ("b/c.txt", lorem(500, 2).encode()),
+    z = zip_of([("a.txt", lorem(3000).encode()),
+                ("b/c.txt", lorem(500, 2).encode()),
                 ("d.csv", b"a,b,c\r\n1,2,3\r\n")])
-    return mixed(n, [text_part(), attachment(z, "texts.zip", "application/zip")])
+    return mixed(n, [text_part(), zip_attachment(z, "texts.zip")])
 
 
 @case("clean-tar-gz-of-text", "clean", "tar.gz of two text files")
@@ -860,22 +846,23 @@ def _(n):
 @case("clean-many-parts", "clean", "60 text parts and 20 small attachments")
 def _(n):
     parts = [text_part("part %d%s" % (i, CRLF)) for i in range(60)]
-    parts += [attachment(lorem(200, i).encode(), "file%02d.txt" % i, "text/plain")
-              for i in range(20)]
+    parts += [attachment(lorem(200, i).encode(), "file%02d.txt" % i,
+                         "text/plain") for i in range(20)]
     return mixed(n, parts)
 
 
 @case("clean-rfc822", "clean", "a forwarded clean message")
 def _(n):
-    return mixed(n, [text_part(), rfc822_part(message(
-        n + "-inner", lorem(800), ["Content-Type: text/plain; charset=us-ascii"]))])
+    inner = message(n + "-inner", lorem(800),
+                    ["Content-Type: text/plain; charset=us-ascii"])
+    return mixed(n, [text_part(), rfc822_part(inner)])
 
 
 @case("testsig-unit-marker", "testsig",
       "ClamAV's unit-test marker string in a text attachment")
 def _(n):
-    return mixed(n, [text_part(), attachment(unit_marker() + b"\n", "marker.txt",
-                                             "text/plain")])
+    return mixed(n, [text_part(), attachment(unit_marker() + b"\n",
+                                             "marker.txt", "text/plain")])
 
 
 # limits-*: where scan limits apply.
@@ -883,16 +870,17 @@ def _(n):
 @case("limits-zip-nested-30", "not-clean",
       "EICAR at the bottom of 30 nested zips")
 def _(n):
-    return mixed(n, [text_part(), attachment(nested_zip(30), "nested.zip",
-                                             "application/zip")])
+    return mixed(n, [text_part(),
+                     zip_attachment(nested_zip(30), "nested.zip")])
 
 
 @case("limits-zipbomb", "not-clean",
       "zip of five 100 MB files of zeros (no EICAR): 500 MB, over the 400 MB"
       " max-scansize default; the limit must be reported")
 def _(n):
-    z = zip_stream([("zeros%d.bin" % i, bytes(1 << 20), 100) for i in range(5)])
-    return mixed(n, [text_part(), attachment(z, "bomb.zip", "application/zip")])
+    z = zip_stream([("zeros%d.bin" % i, bytes(1 << 20), 100)
+                    for i in range(5)])
+    return mixed(n, [text_part(), zip_attachment(z, "bomb.zip")])
 
 
 @case("limits-zipbomb-single-200m", "bounded",
@@ -900,23 +888,24 @@ def _(n):
       " max-filesize and says nothing; the scan must end, any verdict")
 def _(n):
     z = zip_stream([("zeros.bin", bytes(1 << 20), 200)])
-    return mixed(n, [text_part(), attachment(z, "bomb.zip", "application/zip")])
+    return mixed(n, [text_part(), zip_attachment(z, "bomb.zip")])
 
 
 @case("limits-zipbomb-then-eicar", "not-clean",
       "a zip of 200 MB of zeros, then eicar.com as the second entry")
 def _(n):
-    z = zip_stream([("zeros.bin", bytes(1 << 20), 200), ("eicar.com", eicar(), 1)])
-    return mixed(n, [text_part(), attachment(z, "bomb.zip", "application/zip")])
+    z = zip_stream([("zeros.bin", bytes(1 << 20), 200),
+                    ("eicar.com", eicar(), 1)])
+    return mixed(n, [text_part(), zip_attachment(z, "bomb.zip")])
 
 
 @case("limits-zip-12000-files", "not-clean",
       "a zip of 12,000 one-byte files, eicar.com last (over the max-files"
       " default of 10,000)")
 def _(n):
-    entries = [("%x" % i, b"x") for i in range(12000)] + [("eicar.com", eicar())]
-    return mixed(n, [text_part(), attachment(zip_of(entries, zipfile.ZIP_STORED),
-                                             "many.zip", "application/zip")])
+    entries = [("%x" % i, b"x") for i in range(12000)]
+    z = zip_of(entries + [("eicar.com", eicar())], zipfile.ZIP_STORED)
+    return mixed(n, [text_part(), zip_attachment(z, "many.zip")])
 
 
 @case("limits-parts-5000", "not-clean",
@@ -924,18 +913,18 @@ def _(n):
 def _(n):
     parts = [part(["Content-Type: text/plain"], "%d%s" % (i, CRLF))
              for i in range(5000)]
-    parts.append(attachment(eicar_zip(), "eicar.zip", "application/zip"))
+    parts.append(zip_part())
     return mixed(n, parts)
 
 
 @case("limits-mime-nested-60", "not-clean",
       "eicar.zip at the bottom of multiparts nested 60 deep")
 def _(n):
-    inner = attachment(eicar_zip(), "eicar.zip", "application/zip")
+    inner = zip_part()
     for level in range(60, 0, -1):
         b = "=_lvl%02d_%s" % (level, n)
-        inner = part(["Content-Type: multipart/mixed; boundary=\"%s\"" % b],
-                     multipart(b, [text_part("level %d%s" % (level, CRLF)), inner]))
+        text = text_part("level %d%s" % (level, CRLF))
+        inner = part([ct_mixed(b)], multipart(b, [text, inner]))
     return mixed(n, [text_part(), inner])
 
 
@@ -1017,7 +1006,8 @@ def all_cases(args):
         cases += BIG_CASES
     cases += testfile_cases(args.testfiles)
     if args.only:
-        cases = [c for c in cases if any(c[0].startswith(p) for p in args.only)]
+        cases = [c for c in cases
+                 if any(c[0].startswith(p) for p in args.only)]
     return cases
 
 
