@@ -103,7 +103,6 @@ apply_on_error(const struct check *c, const struct check_common *common,
 {
 	const struct policy_actions *actions = policy_actions(conf);
 	char *symbol = arena_sprintf(report->arena, "%s_ERROR", c->name);
-
 	const char *why = report->error ? report->error : "could not decide";
 
 	for (char *p = symbol; *p; p++)

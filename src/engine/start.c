@@ -17,8 +17,10 @@
 #include "engine/engine.h"
 #include "engine/policy.h"
 
+#define CHECKS_MAX 64
+
 /* Which checks' start hooks have run and not been stopped. */
-static bool started[64];
+static bool started[CHECKS_MAX];
 
 /* Start or update check i under conf; first: refuse on failure. */
 static bool
@@ -49,6 +51,9 @@ engine_start(char *err, size_t errlen)
 	struct conf *conf = conf_acquire();
 	bool good = conf != NULL;
 
+	if (checks_count > CHECKS_MAX)
+		log_die("engine: %zu checks compiled in, at most %d", checks_count,
+		    CHECKS_MAX);
 	for (size_t i = 0; good && i < checks_count; i++)
 		good = start_one(conf, i, true, err, errlen);
 	conf_release(&conf);
