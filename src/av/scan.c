@@ -21,7 +21,9 @@
  *	is about to scan (the message itself, each decoded attachment, each
  *	file of an archive ...) and notes its size and hash. When the scan
  *	ends clean, those layers count as seen: a part or a salvaged block of
- *	the same size and hash is not scanned again. After a scan that did
+ *	the same size and hash is not scanned again; nor is a part whose
+ *	CRLFs made LF give a text layer libclamav saw (it scans text and HTML
+ *	that way; only text layers match so, never binaries). After a scan that did
  *	not end clean (a limit, the time, an error) its notes are dropped, so
  *	what libclamav saw but may not have finished is scanned again part by
  *	part. A buffer scanned in step 2 or 3 counts as seen whatever the
@@ -90,6 +92,10 @@ static const double duration_bounds[] = {
 static struct metrics_family *m_scans, *m_duration, *m_bytes;
 static pthread_once_t scan_once = PTHREAD_ONCE_INIT;
 static uint64_t scan_key[2];
+
+/* Marks the hash of a text layer libclamav saw, which it scans with line
+ * ends made LF: a part matches it only with its CRLFs made LF too. */
+#define TEXT_TAG 0x7465787420636c61ULL
 
 /* A layer libclamav inspected, or a buffer we scanned. */
 struct seen_entry {
@@ -261,8 +267,10 @@ av_scan_inspect(int fd, const char *type, const char **ancestors,
 {
 	struct scan_state *st = context;
 
+	uint64_t hash;
+	bool text;
+
 	(void)fd;
-	(void)type;
 	(void)ancestors;
 	(void)parent_file_size;
 	(void)file_name;
@@ -270,18 +278,23 @@ av_scan_inspect(int fd, const char *type, const char **ancestors,
 	(void)layer_attributes;
 	/* Someone else's scan, or a layer libclamav could not map whole. */
 	if (st == NULL || st->magic != SCAN_MAGIC || file_buffer == NULL ||
-	    file_size == 0 || st->pending_n >= SCAN_SEEN_MAX)
+	    file_size == 0 || st->pending_n + 2 > SCAN_SEEN_MAX)
 		return CL_CLEAN;
-	if (st->pending_n == st->pending_cap) {
+	if (st->pending_n + 2 > st->pending_cap) {
 		st->pending_cap = st->pending_cap != 0 ?
 		    st->pending_cap * 2 : 16;
 		st->pending = xrealloc(st->pending,
 		    st->pending_cap * sizeof(*st->pending));
 	}
+	hash = seen_hash((const unsigned char *)file_buffer, file_size);
+	text = type != NULL && (strncmp(type, "CL_TYPE_TEXT", 12) == 0 ||
+	    strcmp(type, "CL_TYPE_HTML") == 0);
 	st->pending[st->pending_n].size = file_size;
-	st->pending[st->pending_n].hash =
-	    seen_hash((const unsigned char *)file_buffer, file_size);
-	st->pending_n++;
+	st->pending[st->pending_n++].hash = hash;
+	if (text) {
+		st->pending[st->pending_n].size = file_size;
+		st->pending[st->pending_n++].hash = hash ^ TEXT_TAG;
+	}
 	return CL_CLEAN;
 }
 
@@ -399,6 +412,30 @@ scan_overtime(const struct scan_state *st)
 	return st->deadline != 0 && now_seconds() > st->deadline;
 }
 
+/* Did libclamav see data as a text layer, CRLFs made LF and ending in a
+ * line end? */
+static bool
+seen_as_text(const struct scan_state *st, const unsigned char *data,
+    size_t len)
+{
+	unsigned char *lf;
+	size_t n = 0;
+	bool seen;
+
+	if (memchr(data, '\r', len) == NULL)
+		return false;
+	lf = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != '\r' || i + 1 == len || data[i + 1] != '\n')
+			lf[n++] = data[i];
+	/* libclamav's text parts end with a line end; GMime's need not. */
+	if (lf[n - 1] != '\n')
+		lf[n++] = '\n';
+	seen = seen_has(st, n, seen_hash(lf, n) ^ TEXT_TAG);
+	free(lf);
+	return seen;
+}
+
 /* mime_part_fn for steps 2 and 3: scan what was not seen yet. */
 static bool
 scan_part(const unsigned char *data, size_t len, const char *what, void *ctx)
@@ -414,7 +451,7 @@ scan_part(const unsigned char *data, size_t len, const char *what, void *ctx)
 		return false;
 	}
 	hash = seen_hash(data, len);
-	if (seen_has(st, len, hash)) {
+	if (seen_has(st, len, hash) || seen_as_text(st, data, len)) {
 		st->verdict->parts_skipped++;
 		return true;
 	}

@@ -545,6 +545,22 @@ test_scans(void)
 	    v.parts_skipped == 0, "raw only: no part steps");
 	buf_free(&m);
 
+	/* libclamav scans text parts with LF line ends and a final one. */
+	m = buf_new();
+	buf_puts(m, "Subject: text\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "Plain words on a line,\r\nand more words on another.\r\n"
+	    "--b\r\nContent-Type: text/html\r\n\r\n"
+	    "<html><body><p>Plain words</p>\r\n<p>and more</p></body></html>"
+	    "\r\n--b--\r\n");
+	scan(m, &all_steps, &v);
+	ok(v.result == AV_CLEAN && v.parts_scanned == 0 &&
+	    v.parts_skipped == 2, "text parts libclamav saw with LF line ends "
+	    "are not scanned again (skipped %u, scanned %u)", v.parts_skipped,
+	    v.parts_scanned);
+	buf_free(&m);
+
 	m = msg_undeclared_base64();
 	scan(m, &raw_only, &v);
 	is_int(v.result, AV_CLEAN, "undeclared base64: libclamav misses it");
@@ -830,7 +846,7 @@ main(void)
 {
 	log_open("test_av", true, LOG_LEVEL_WARNING);
 	setup();
-	plan(87);
+	plan(88);
 	test_check_database();
 	test_refused_starts();
 	test_scans();
