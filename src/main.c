@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <clamav.h>
+#include <gmime/gmime.h>
 #include <jansson.h>
 #include <libmilter/mfapi.h>
 #include <microhttpd.h>
@@ -67,6 +69,8 @@ cmd_version(const struct options *o, int argc, char **argv)
 	printf("libmilter %u.%u.%u, libyaml %s, jansson %s, "
 	    "libmicrohttpd %s\n", major, minor, patch,
 	    yaml_get_version_string(), JANSSON_VERSION, MHD_get_version());
+	printf("libclamav %s, GMime %u.%u.%u\n", cl_retver(),
+	    gmime_major_version, gmime_minor_version, gmime_micro_version);
 	return 0;
 }
 
