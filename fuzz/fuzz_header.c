@@ -17,12 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "mime/header.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken promise aborts, so the fuzzer saves the input. */
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 /* Feed one value to the functions that read pieces of field values. */
 static void

@@ -26,11 +26,8 @@
 #include "conf/conf.h"
 #include "core/xalloc.h"
 #include "engine/engine.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken promise aborts, so the fuzzer saves the input. */
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 struct top_values {
 	char *authserv_id;

@@ -17,21 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "mime/parts.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken promise aborts, so the fuzzer saves the input. */
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 #define FUZZ_PARTS 16
 
-struct fuzz_seen {
-	size_t calls;
-	size_t size;       /* of the input */
-	size_t stop_after; /* 0: never */
-	unsigned sum;      /* every byte read, so ASan sees the whole block */
-};
 
 /* The offset in "<kind> block at byte N", checking the form. */
 static size_t
@@ -65,25 +56,21 @@ check_block(const unsigned char *data, size_t len, const char *what,
 {
 	struct fuzz_seen *s = ctx;
 
-	s->calls++;
-	CHECK(s->calls <= FUZZ_PARTS);
 	CHECK(what != NULL);
 	CHECK(block_offset(what) < s->size);
-	CHECK(len > 0 && len <= s->size && data != NULL);
-	for (size_t i = 0; i < len; i++)
-		s->sum += data[i];
-	return s->stop_after == 0 || s->calls < s->stop_after;
+	return fuzz_seen_piece(s, data, len);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_seen s = { .size = size };
+	struct fuzz_seen s = { .max_calls = FUZZ_PARTS, .size = size };
 	size_t n;
 
 	n = mime_salvage_walk(data, size, FUZZ_PARTS, check_block, &s);
 	CHECK(n == s.calls && n <= FUZZ_PARTS);
-	s = (struct fuzz_seen){ .size = size, .stop_after = 1 };
+	s = (struct fuzz_seen){ .max_calls = FUZZ_PARTS, .size = size,
+	    .stop_after = 1 };
 	n = mime_salvage_walk(data, size, FUZZ_PARTS, check_block, &s);
 	CHECK(n == s.calls && n <= 1);
 	return 0;
