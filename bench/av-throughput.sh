@@ -95,13 +95,16 @@ start_all=$EPOCHREALTIME
 
 # ------------------------------------------------------- generators ----
 
-# One Python file for the database, the workload, timed runs and the SMTP
-# sender; it borrows EICAR and the MIME helpers from t/e2e/avmail.py.
-cat >"$D/benchlib.py" <<'PY'
-import json, os, random, resource, smtplib, subprocess, sys, threading, time
+# One Python file for the database and the workload; it borrows EICAR and
+# the MIME helpers from t/e2e/avmail.py, timed runs and the SMTP sender
+# from bench/benchlib.py.
+cat >"$D/avbench.py" <<'PY'
+import json, os, random, sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "t", "e2e"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "bench"))
 import avmail as am
+from benchlib import send, timed
 
 CRLF = am.CRLF
 
@@ -182,19 +185,6 @@ def gen_work(outdir, n):
     print(n, total)
 
 
-def timed(out, timeout, cmd):
-    """Run cmd (stdout to out); print wall, user, sys, maxrss KB, status."""
-    t0 = time.perf_counter()
-    with open(out, "wb") as f, open(out + ".err", "wb") as e:
-        try:
-            rc = subprocess.run(cmd, stdout=f, stderr=e, timeout=timeout).returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout"
-    wall = time.perf_counter() - t0
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print("%.3f %.3f %.3f %d %s" % (wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, rc))
-
-
 def count_json(path):
     """mxward scan --json: messages, with a virus, with limits/errors."""
     n = virus = other = 0
@@ -212,52 +202,6 @@ def count_json(path):
     print(n, virus, other)
 
 
-def send(port, sessions, timeout, files):
-    """Send every file over SMTP with `sessions` threads, a session per
-    message; print secs, bytes, accepted, rejected, deferred, failed."""
-    data = [open(p, "rb").read() for p in files]
-    todo = list(range(len(data)))
-    lock = threading.Lock()
-    res = {"2": 0, "5": 0, "4": 0, "x": 0}
-
-    def worker():
-        while True:
-            with lock:
-                if not todo:
-                    return
-                i = todo.pop()
-            code = "x"
-            try:
-                s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test.example",
-                                 timeout=timeout)
-                try:
-                    s.sendmail("sender@example.net", ["rcpt@example.org"], data[i])
-                    code = "2"
-                except smtplib.SMTPResponseException as e:
-                    code = str(e.smtp_code)[0]
-                except smtplib.SMTPRecipientsRefused as e:
-                    code = str(list(e.recipients.values())[0][0])[0]
-                finally:
-                    try:
-                        s.quit()
-                    except (OSError, smtplib.SMTPException):
-                        pass
-            except (OSError, smtplib.SMTPException):
-                code = "x"
-            with lock:
-                res[code if code in res else "x"] += 1
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(sessions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    secs = time.perf_counter() - t0
-    print("%.3f %d %d %d %d %d" % (secs, sum(map(len, data)), res["2"], res["5"],
-                                   res["4"], res["x"]))
-
-
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "db":
@@ -271,7 +215,7 @@ if __name__ == "__main__":
     elif cmd == "send":
         send(int(args[0]), int(args[1]), float(args[2]), args[3:])
 PY
-bench_py() { top_srcdir=$top_srcdir "$PYTHON" "$D/benchlib.py" "$@"; }
+bench_py() { top_srcdir=$top_srcdir "$PYTHON" "$D/avbench.py" "$@"; }
 
 # awk arithmetic: calc 'EXPR' with the variables given as name=value.
 calc() { local e=$1; shift; awk "$@" "BEGIN { $e }"; }
