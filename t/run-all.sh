@@ -57,13 +57,18 @@ step() { printf '\n==== %s (at %ds)\n' "$*" $((SECONDS - t_start)); }
 # Build dependencies: the libraries configure checks for.
 build_pkgs="build-essential autoconf automake libtool pkg-config
     libmilter-dev libyaml-dev libjansson-dev libmicrohttpd-dev libsystemd-dev
-    libclamav-dev libgmime-3.0-dev"
+    libclamav-dev libgmime-3.0-dev libunbound-dev libevent-dev
+    libopendkim-dev libopendmarc-dev libspf2-dev libssl-dev libhiredis-dev
+    libpsl-dev publicsuffix"
 # Test tools: the MTA and clients the e2e tests start, promtool for the
-# metrics format, miltertest for protocol cases. (Exim and Sendmail
-# conflict with Postfix as Debian packages -- one mail-transport-agent at
-# a time -- so they are not here.)
+# metrics format, miltertest for protocol cases, nsd and a python3-dnslib
+# stub as the test DNS, python3-dkim (python3-nacl for ed25519) and
+# opendkim-tools as independent DKIM implementations, redis-server.
+# (Exim and Sendmail conflict with Postfix as Debian packages -- one
+# mail-transport-agent at a time -- so they are not here.)
 test_pkgs="postfix miltertest prometheus python3 procps iproute2 curl
-    ca-certificates clamav-testfiles"
+    ca-certificates clamav-testfiles nsd python3-dnslib python3-yaml
+    python3-dkim python3-nacl opendkim-tools redis-server openssl"
 
 install_deps() {
     [ "$(id -u)" -eq 0 ] || { echo "run-all: apt-get needs root (or use --no-apt)" >&2; exit 1; }

@@ -124,7 +124,7 @@ void
 check_header(struct check_report *report, const char *name,
     const char *value_fmt, ...)
 {
-	char value[512];
+	char value[4096]; /* a DKIM-Signature with an RSA-4096 b= fits */
 	va_list ap;
 
 	if (report->n_headers >= sizeof(report->header_names) /

@@ -26,6 +26,8 @@
 #include "core/cidr.h"
 
 struct arena;
+struct auth_results;
+struct dns_resolver;
 
 enum check_phase {
 	CHECK_CONNECT = 1u << 0,
@@ -104,6 +106,13 @@ struct check_txn {
 	const unsigned char *message;
 	size_t message_len;
 	const char *message_error;
+	/* services */
+	struct dns_resolver *dns;    /* the shared resolver; NULL only where
+	                                none was started (unit tests) */
+	const char *hostname;        /* ours: authserv-id, %{r} of SPF */
+	/* SPF, DKIM and DMARC results so far (checks/auth.h); NULL before
+	 * MAIL FROM */
+	const struct auth_results *auth;
 };
 
 struct check_symbol {
@@ -123,7 +132,7 @@ struct check_report {
 	struct conf_reply reply;        /* its SMTP reply */
 	const char *action_by;          /* the symbol that decided */
 	bool trust;
-	const char *authres[8];         /* "method=result prop=value" */
+	const char *authres[24];        /* "method=result prop=value" */
 	size_t n_authres;
 	const char *header_names[4];    /* fields to add to a delivered message */
 	const char *header_values[4];
@@ -132,6 +141,8 @@ struct check_report {
 	const char *fact_names[8];      /* findings for the log line and JSON */
 	const char *fact_values[8];
 	size_t n_facts;
+	struct auth_results *auth;      /* the message's, for the SPF, DKIM
+	                                   and DMARC checks; NULL before MAIL */
 };
 
 struct check {
@@ -156,6 +167,12 @@ struct check {
 	bool (*start)(const void *values, bool first, char *err, size_t errlen);
 	/* Release what start brought up, or NULL. */
 	void (*stop)(void);
+	/* For `mxward check`: look beyond the option values (key files
+	 * against their DNS records, say), one line per finding through say;
+	 * false when something is wrong that would break mail. NULL when
+	 * there is nothing more to look at. */
+	bool (*inspect)(const void *values, struct dns_resolver *dns,
+	    void (*say)(const char *fmt, ...));
 };
 
 /* Every check compiled in, in the order they run. */

@@ -4,8 +4,9 @@
  * checks_all[] and checks_count are declared in check.h. The order matters:
  * access runs first because it decides who is trusted, and later checks
  * that do not run for trusted clients are then skipped; limits comes next
- * because it applies to everyone and is cheap; antivirus, the costliest,
- * runs last, when nothing cheaper has refused the message. Checks that depend on an
+ * because it applies to everyone and is cheap; SPF and DKIM come before
+ * DMARC, which reads their results; antivirus, the costliest, runs last,
+ * when nothing cheaper has refused the message. Checks that depend on an
  * optional library are listed inside #ifdef HAVE_... here and nowhere else.
  */
 #include "config.h"
@@ -19,6 +20,9 @@ extern const struct check check_limits;
 extern const struct check check_helo;
 extern const struct check check_submission;
 extern const struct check check_relay;
+extern const struct check check_spf;
+extern const struct check check_dkim;
+extern const struct check check_dmarc;
 extern const struct check check_antivirus;
 
 const struct check *const checks_all[] = {
@@ -27,6 +31,9 @@ const struct check *const checks_all[] = {
 	&check_helo,
 	&check_submission,
 	&check_relay,
+	&check_spf,
+	&check_dkim,
+	&check_dmarc,
 	&check_antivirus,
 };
 

@@ -34,6 +34,7 @@
 #include "conf/conf.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "checks/auth.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
 #include "engine/verdict.h"
@@ -57,6 +58,7 @@ struct scan_result {
 	const struct check_symbol *symbols[2];
 	double score;
 	const char *virus;                    /* the antivirus check's finding */
+	const struct auth_results *auth;      /* SPF, DKIM, DMARC */
 	const char *error;                    /* malformed input */
 };
 
@@ -127,7 +129,7 @@ feed_headers(struct engine_session *s, const char *data, size_t len,
 		switch (mime_header_next(data, len, &pos, &field)) {
 		case MIME_HEADER_FIELD:
 			action = engine_header(s, field.name, field.value,
-			    &r->reply);
+			    field.raw, field.raw_len, &r->reply);
 			free(field.value);
 			if (action >= ACTION_DISCARD)
 				return action;
@@ -182,6 +184,53 @@ reply_text(const struct scan_result *r)
 	    r->reply.text);
 }
 
+/* Set o[key] to a string, or leave it out when value is NULL. */
+static void
+set_string(json_t *o, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_new(o, key, json_string(value));
+}
+
+/* The "spf", "dkim" and "dmarc" members from the checks' results. */
+static void
+auth_json(json_t *o, const struct auth_results *a)
+{
+	json_t *spf = json_null(), *dkim = json_array(), *dmarc = json_null();
+
+	if (a != NULL && a->spf.result != NULL) {
+		spf = json_pack("{s:s}", "result", a->spf.result);
+		set_string(spf, "domain", a->spf.domain);
+		set_string(spf, "identity", a->spf.identity);
+		set_string(spf, "explanation", a->spf.explanation);
+		set_string(spf, "reason", a->spf.reason);
+		set_string(spf, "helo_result", a->spf.helo_result);
+	}
+	for (size_t i = 0; a != NULL && i < a->n_dkim; i++) {
+		const struct auth_dkim *d = &a->dkim[i];
+		json_t *sig = json_pack("{s:s}", "result", d->result);
+
+		set_string(sig, "domain", d->domain);
+		set_string(sig, "selector", d->selector);
+		set_string(sig, "algorithm", d->algorithm);
+		set_string(sig, "b", d->b);
+		set_string(sig, "identity", d->identity);
+		set_string(sig, "reason", d->reason);
+		json_array_append_new(dkim, sig);
+	}
+	if (a != NULL && a->dmarc.result != NULL) {
+		dmarc = json_pack("{s:s}", "result", a->dmarc.result);
+		set_string(dmarc, "domain", a->dmarc.domain);
+		set_string(dmarc, "policy", a->dmarc.policy);
+		set_string(dmarc, "disposition", a->dmarc.disposition);
+		set_string(dmarc, "org_domain", a->dmarc.org_domain);
+		set_string(dmarc, "reason", a->dmarc.reason);
+	}
+	json_object_set_new(o, "spf", spf);
+	json_object_set_new(o, "dkim", dkim);
+	json_object_set_new(o, "dmarc", dmarc);
+}
+
 /* One JSON Lines record (DESIGN.md's fields). */
 static void
 print_json(const char *path, const struct scan_result *r)
@@ -203,10 +252,7 @@ print_json(const char *path, const struct scan_result *r)
 			    "name", s->name, "score", s->score, "detail",
 			    s->detail));
 	json_object_set_new(o, "symbols", symbols);
-	/* Filled by the sender-authentication and antivirus checks. */
-	json_object_set_new(o, "spf", json_null());
-	json_object_set_new(o, "dkim", json_array());
-	json_object_set_new(o, "dmarc", json_null());
+	auth_json(o, r->auth);
 	json_object_set_new(o, "virus", r->virus ? json_string(r->virus) :
 	    json_null());
 	for (size_t i = 0; v != NULL && i < v->n_add; i++)
@@ -268,6 +314,7 @@ scan_file(const char *path, const struct scan_options *o)
 		scan_message(s, o, data, len, &r);
 	engine_findings(s, r.symbols);
 	r.virus = engine_fact(s, "virus");
+	r.auth = engine_auth(s);
 	r.score = r.verdict != NULL ? r.verdict->score :
 	    verdict_score(r.symbols[0]) + verdict_score(r.symbols[1]);
 	(o->json ? print_json : print_human)(path, &r);

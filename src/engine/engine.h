@@ -72,13 +72,18 @@ struct conf *engine_load_policy(const char *path, struct conf_errors *errs);
  * policy wants, so a front end can ask its MTA to skip the others. */
 unsigned engine_wanted_phases(void);
 
-/* Start the resources checks hold outside the policy (the antivirus
- * engine) under the current policy; false with err refuses to start.
+/* Start the resolver and the resources checks hold outside the policy
+ * (the antivirus engine) under the current policy; false with err refuses to start.
  * engine_update() follows a reload (failures are logged, what runs is
  * kept); engine_stop() releases them. Main thread only. */
 bool engine_start(char *err, size_t errlen);
 void engine_update(void);
 void engine_stop(void);
+/* For `mxward check`: what the checks find beyond the option values (DKIM
+ * key files against DNS, say), one line per finding through say, using a
+ * private resolver built from conf; false if something would break mail. */
+bool engine_inspect(const struct conf *conf,
+    void (*say)(const char *fmt, ...));
 
 struct engine_session *engine_session_new(const char *client_name,
     const char *client_address);
@@ -99,8 +104,13 @@ enum check_action engine_rcpt(struct engine_session *s, const char *rcpt,
     struct engine_reply *reply_r);
 enum check_action engine_data(struct engine_session *s,
     struct engine_reply *reply_r);
+/* One header field: value unfolded, without leading white space (what
+ * checks read), and raw the value as it stands after the colon, leading
+ * white space and folds (LF or CRLF) kept (what signatures cover), or
+ * NULL when the front end has only the value. */
 enum check_action engine_header(struct engine_session *s, const char *name,
-    const char *value, struct engine_reply *reply_r);
+    const char *value, const char *raw, size_t raw_len,
+    struct engine_reply *reply_r);
 enum check_action engine_eoh(struct engine_session *s,
     struct engine_reply *reply_r);
 enum check_action engine_body(struct engine_session *s, const void *chunk,
@@ -112,6 +122,9 @@ void engine_findings(const struct engine_session *s,
 /* A check's finding by name (check_fact), e.g. "virus", or NULL; valid
  * until the message ends. */
 const char *engine_fact(const struct engine_session *s, const char *name);
+/* The current message's SPF, DKIM and DMARC results (checks/auth.h), or
+ * NULL outside a message; valid until the message ends. */
+const struct auth_results *engine_auth(const struct engine_session *s);
 /* The verdict stays valid until the next engine call on the session. */
 const struct engine_verdict *engine_eom(struct engine_session *s);
 void engine_abort(struct engine_session *s);

@@ -251,6 +251,75 @@ static const struct conf_section spool_section = {
 	spool_options, sizeof(struct policy_spool), NULL, NULL,
 };
 
+/* Is server "ADDR" or "ADDR@PORT" with a numeric address? */
+static bool
+dns_server_valid(const char *server)
+{
+	const char *at = strchr(server, '@');
+	size_t addr_len = at ? (size_t)(at - server) : strlen(server);
+	char addr[64];
+	struct ip_addr ip;
+	char *end;
+	long port;
+
+	if (addr_len == 0 || addr_len >= sizeof(addr))
+		return false;
+	memcpy(addr, server, addr_len);
+	addr[addr_len] = '\0';
+	if (!ip_parse(addr, &ip))
+		return false;
+	if (at == NULL)
+		return true;
+	port = strtol(at + 1, &end, 10);
+	return at[1] != '\0' && *end == '\0' && port >= 1 && port <= 65535;
+}
+
+/* Refuse server addresses libunbound would only reject at start-up. */
+static bool
+dns_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	const struct policy_dns *dns = values;
+
+	for (size_t i = 0; i < dns->servers.n; i++) {
+		if (!dns_server_valid(dns->servers.v[i])) {
+			conf_errors_here(errs, "dns.servers: '%s' is not ADDR "
+			    "or ADDR@PORT", dns->servers.v[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct conf_option dns_options[] = {
+	{ "servers", CONF_STRING_LIST, offsetof(struct policy_dns, servers),
+	  NULL, 0, 0, NULL,
+	  "Name servers to send every query to, as ADDR or ADDR@PORT (IPv4 "
+	  "or IPv6), tried by libunbound in turn. Empty (the default): the "
+	  "servers of /etc/resolv.conf." },
+	{ "timeout", CONF_DURATION, offsetof(struct policy_dns, timeout),
+	  "5s", 100, 60000, NULL,
+	  "How long one lookup may take. A lookup that gets no answer in "
+	  "time is a temporary error for the check that asked (SPF "
+	  "temperror, DKIM temperror, ...)." },
+	{ "trust_anchor", CONF_STRING, offsetof(struct policy_dns, trust_anchor),
+	  NULL, 0, 0, NULL,
+	  "A DNSSEC trust anchor file (for example /usr/share/dns/root.key, "
+	  "from the dns-root-data package). When set, answers are validated: "
+	  "a bogus answer counts as a server failure and validated answers "
+	  "are marked secure. Not set (the default): no validation." },
+	{ "cache_size", CONF_SIZE, offsetof(struct policy_dns, cache_size),
+	  "8M", 64 * 1024, 1024.0 * 1024 * 1024, NULL,
+	  "Memory for cached answers, shared by all checks and kept for each "
+	  "answer's time to live. Resolver settings take effect on reload; "
+	  "a reload that changes them starts with an empty cache." },
+	{ NULL },
+};
+
+static const struct conf_section dns_section = {
+	"dns", "The one caching resolver every check asks (libunbound).",
+	dns_options, sizeof(struct policy_dns), dns_init, NULL,
+};
+
 static const struct conf_section *const *all_sections;
 static size_t n_all_sections;
 
@@ -267,6 +336,7 @@ sections_build(void)
 		[POLICY_ACTIONS] = &actions_section,
 		[POLICY_HEADERS] = &headers_section,
 		[POLICY_SPOOL] = &spool_section,
+		[POLICY_DNS] = &dns_section,
 	};
 
 	v = xcalloc(POLICY_CHECKS + checks_count, sizeof(*v));

@@ -2,7 +2,7 @@
  * policy.h - the engine's own policy sections and the full section list
  *
  * The policy is made of the engine's sections (top-level keys, daemon,
- * listen, metrics, actions, headers, spool) followed by one section per check in
+ * listen, metrics, actions, headers, spool, dns) followed by one section per check in
  * checks_all[] order. policy_*() return the typed values of one snapshot;
  * the pointers live as long as the snapshot. engine_sections() and
  * engine_load_policy() (declared in engine.h) build on this list.
@@ -54,6 +54,13 @@ struct policy_spool {
 	const char *directory; /* NULL: $TMPDIR, else /var/tmp */
 };
 
+struct policy_dns {
+	struct conf_strlist servers; /* "ADDR" or "ADDR@PORT"; none: resolv.conf */
+	uint64_t timeout;            /* milliseconds per lookup */
+	const char *trust_anchor;    /* NULL: no DNSSEC validation */
+	uint64_t cache_size;
+};
+
 /* Index of the first check's section; check i is at POLICY_CHECKS + i. */
 enum policy_section {
 	POLICY_TOP,
@@ -63,6 +70,7 @@ enum policy_section {
 	POLICY_ACTIONS,
 	POLICY_HEADERS,
 	POLICY_SPOOL,
+	POLICY_DNS,
 	POLICY_CHECKS,
 };
 
@@ -79,5 +87,6 @@ policy_values(const struct conf *conf, enum policy_section s)
 #define policy_actions(c) ((const struct policy_actions *)policy_values(c, POLICY_ACTIONS))
 #define policy_headers(c) ((const struct policy_headers *)policy_values(c, POLICY_HEADERS))
 #define policy_spool(c)   ((const struct policy_spool *)policy_values(c, POLICY_SPOOL))
+#define policy_dns(c)     ((const struct policy_dns *)policy_values(c, POLICY_DNS))
 
 #endif

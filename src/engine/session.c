@@ -26,8 +26,11 @@
 #include "core/log.h"
 #include "core/spool.h"
 #include "core/xalloc.h"
+#include "checks/auth.h"
+#include "dns/resolver.h"
 #include "engine/engine.h"
 #include "engine/policy.h"
+#include "engine/resolver.h"
 #include "engine/stats.h"
 #include "engine/summary.h"
 #include "engine/verdict.h"
@@ -41,6 +44,7 @@ struct engine_message {
 	struct arena *arena;
 	struct conf *conf;           /* snapshot taken at MAIL FROM */
 	struct check_report report;
+	struct auth_results auth;    /* SPF, DKIM, DMARC (checks/auth.h) */
 	const char **rcpts;
 	size_t n_rcpts, cap_rcpts, n_refused;
 	struct engine_header_delete *del;
@@ -228,6 +232,7 @@ message_end(struct engine_session *s)
 	s->txn.header_count = 0;
 	s->txn.header_bytes = 0;
 	s->txn.size = 0;
+	s->txn.auth = NULL;
 }
 
 /* Does an enabled check of conf read the message whole? */
@@ -260,6 +265,8 @@ engine_session_new(const char *client_name, const char *client_address)
 	    client_address ? client_address : "");
 	s->txn.client_ip_valid = client_address != NULL &&
 	    ip_parse(client_address, &s->txn.client_ip);
+	s->txn.hostname = policy_top(s->conf)->authserv_id;
+	s->txn.dns = engine_resolver_acquire();
 	return s;
 }
 
@@ -271,6 +278,8 @@ engine_session_free(struct engine_session **session_p)
 	if (s == NULL)
 		return;
 	message_end(s);
+	if (s->txn.dns != NULL)
+		dns_resolver_unref(&s->txn.dns);
 	conf_release(&s->conf);
 	arena_free(&s->arena);
 	free(s);
@@ -340,6 +349,12 @@ engine_mail(struct engine_session *s, const char *sender,
 	m->conf = conf_acquire();
 	clock_gettime(CLOCK_MONOTONIC, &m->started);
 	check_report_init(&m->report, m->arena);
+	m->report.auth = &m->auth;
+	s->txn.auth = &m->auth;
+	/* A reload may have brought a new resolver: the message uses it. */
+	if (s->txn.dns != NULL)
+		dns_resolver_unref(&s->txn.dns);
+	s->txn.dns = engine_resolver_acquire();
 	if (message_needed(m->conf)) {
 		const struct policy_spool *sp = policy_spool(m->conf);
 
@@ -367,6 +382,7 @@ engine_rcpt(struct engine_session *s, const char *rcpt,
 	/* Each recipient gets its own report: refusing one refuses no other. */
 	report = arena_alloc(m->arena, sizeof(*report));
 	check_report_init(report, m->arena);
+	report->auth = &m->auth;
 	s->txn.rcpt = arena_strdup(m->arena, rcpt ? rcpt : "");
 	action = run_checks(s, m->conf, CHECK_RCPT, report);
 	*m->report.tail = report->symbols;
@@ -462,9 +478,36 @@ note_authres(struct engine_message *m, const char *value)
 	delete_field(m, AUTHRES_NAME, m->authres_seen);
 }
 
+/* Spool a field as it stood: name, colon, the raw value with its folds
+ * made CRLF (or " value" without one), CRLF. */
+static void
+spool_field(struct spool *spool, const char *name, const char *value,
+    const char *raw, size_t raw_len)
+{
+	size_t start = 0;
+
+	spool_write(spool, name, strlen(name));
+	if (raw == NULL) {
+		spool_write(spool, ": ", 2);
+		spool_write(spool, value, strlen(value));
+		spool_write(spool, "\r\n", 2);
+		return;
+	}
+	spool_write(spool, ":", 1);
+	for (size_t i = 0; i < raw_len; i++) {
+		if (raw[i] != '\n' || (i > 0 && raw[i - 1] == '\r'))
+			continue;
+		spool_write(spool, raw + start, i - start);
+		spool_write(spool, "\r", 1);
+		start = i;
+	}
+	spool_write(spool, raw + start, raw_len - start);
+	spool_write(spool, "\r\n", 2);
+}
+
 enum check_action
 engine_header(struct engine_session *s, const char *name, const char *value,
-    struct engine_reply *reply_r)
+    const char *raw, size_t raw_len, struct engine_reply *reply_r)
 {
 	struct engine_message *m = s->msg;
 	enum check_action action;
@@ -472,8 +515,8 @@ engine_header(struct engine_session *s, const char *name, const char *value,
 
 	if (m == NULL)
 		return ACTION_ACCEPT;
-	/* "Name: value\r\n" as it stands in the message. */
-	bytes = strlen(name) + strlen(value) + 4;
+	/* "Name:" raw value CRLF as it stands in the message. */
+	bytes = strlen(name) + (raw != NULL ? raw_len + 1 : strlen(value) + 2) + 2;
 	s->txn.header_name = name;
 	s->txn.header_value = value;
 	s->txn.header_count++;
@@ -483,12 +526,8 @@ engine_header(struct engine_session *s, const char *name, const char *value,
 		note_authres(m, value);
 	else
 		note_owned(m, name);
-	if (m->spool != NULL) {
-		spool_write(m->spool, name, strlen(name));
-		spool_write(m->spool, ": ", 2);
-		spool_write(m->spool, value, strlen(value));
-		spool_write(m->spool, "\r\n", 2);
-	}
+	if (m->spool != NULL)
+		spool_field(m->spool, name, value, raw, raw_len);
 	action = message_phase(s, CHECK_HEADER, reply_r);
 	s->txn.header_name = s->txn.header_value = NULL;
 	return action;
@@ -645,6 +684,12 @@ engine_fact(const struct engine_session *s, const char *name)
 			if (strcmp(reports[l]->fact_names[i], name) == 0)
 				return reports[l]->fact_values[i];
 	return NULL;
+}
+
+const struct auth_results *
+engine_auth(const struct engine_session *s)
+{
+	return s->msg != NULL ? &s->msg->auth : NULL;
 }
 
 void

@@ -2,10 +2,12 @@
  * start.c - bring up and release what checks need beyond their policy
  *
  * Some checks hold resources outside the policy snapshot (the antivirus
- * engine). engine_start() calls their start hooks with the current policy
- * before the first message, engine_update() after each reload (starting
- * checks the new policy enabled, stopping those it disabled), and
- * engine_stop() at the end. Called from one thread (the daemon's main
+ * engine), and all share the resolver. engine_start() builds the resolver
+ * and calls the checks' start hooks with the current policy before the
+ * first message, engine_update() follows each reload (a new resolver if
+ * the dns section changed; starting checks the new policy enabled,
+ * stopping those it disabled), and engine_stop() releases it all.
+ * engine_inspect() runs the checks' inspect hooks for `mxward check`. Called from one thread (the daemon's main
  * thread, or a command), never concurrently with each other.
  */
 #include "config.h"
@@ -15,7 +17,9 @@
 #include "conf/conf.h"
 #include "core/log.h"
 #include "engine/engine.h"
+#include "dns/resolver.h"
 #include "engine/policy.h"
+#include "engine/resolver.h"
 
 #define CHECKS_MAX 64
 
@@ -54,6 +58,8 @@ engine_start(char *err, size_t errlen)
 	if (checks_count > CHECKS_MAX)
 		log_die("engine: %zu checks compiled in, at most %d", checks_count,
 		    CHECKS_MAX);
+	if (good)
+		good = engine_resolver_start(conf, err, errlen);
 	for (size_t i = 0; good && i < checks_count; i++)
 		good = start_one(conf, i, true, err, errlen);
 	conf_release(&conf);
@@ -68,6 +74,8 @@ engine_update(void)
 	struct conf *conf = conf_acquire();
 	char err[512];
 
+	if (conf != NULL)
+		engine_resolver_update(conf);
 	for (size_t i = 0; conf != NULL && i < checks_count; i++)
 		if (!start_one(conf, i, false, err, sizeof(err)))
 			log_error("%s: %s (keeping what runs)",
@@ -83,4 +91,29 @@ engine_stop(void)
 			checks_all[i]->stop();
 		started[i] = false;
 	}
+	engine_resolver_stop();
+}
+
+bool
+engine_inspect(const struct conf *conf, void (*say)(const char *fmt, ...))
+{
+	struct dns_resolver *dns;
+	char err[256];
+	bool good = true;
+
+	dns = engine_resolver_new(conf, err, sizeof(err));
+	if (dns == NULL) {
+		say("dns: %s", err);
+		return false;
+	}
+	for (size_t i = 0; i < checks_count; i++) {
+		const struct check_common *common =
+		    conf_section_values(conf, POLICY_CHECKS + i);
+
+		if (common->enabled && checks_all[i]->inspect != NULL &&
+		    !checks_all[i]->inspect(common, dns, say))
+			good = false;
+	}
+	dns_resolver_unref(&dns);
+	return good;
 }

@@ -47,6 +47,7 @@
 #include "engine/engine.h"
 #include "frontend/milter.h"
 #include "metrics/metrics.h"
+#include "mime/header.h"
 
 /* Steps whose reply only matters at end of message: over a unix socket
  * the MTA is told not to wait for one (no Nagle there to stall on). */
@@ -57,6 +58,7 @@
 struct milter_conn {
 	struct engine_session *session;
 	bool quiet; /* no replies to DATA, header, EOH, body */
+	bool leadspc; /* header values come and go with their leading space */
 };
 
 static atomic_int connections_open;
@@ -178,6 +180,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		steps |= SMFIP_NOBODY;
 	if (!(phases & CHECK_EOH))
 		steps |= SMFIP_NOEOH;
+	/* Header fields as they stand (leading space, folds), so that
+	 * DKIM's simple canonicalisation sees what was signed. */
+	if (f1 & SMFIP_HDR_LEADSPC) {
+		steps |= SMFIP_HDR_LEADSPC;
+		conn_of(ctx)->leadspc = true;
+	}
 	if (listening_on_unix && (f1 & QUIET_STEPS) == QUIET_STEPS) {
 		steps |= QUIET_STEPS;
 		conn_of(ctx)->quiet = true;
@@ -286,9 +294,17 @@ static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct engine_reply reply;
+	enum check_action action;
+	char *unfolded;
 
-	return quiet_status(ctx, engine_header(session_of(ctx), name, value,
-	    &reply), &reply);
+	if (!conn_of(ctx)->leadspc)
+		return quiet_status(ctx, engine_header(session_of(ctx), name,
+		    value, NULL, 0, &reply), &reply);
+	unfolded = mime_header_unfold(value, strlen(value));
+	action = engine_header(session_of(ctx), name, unfolded, value,
+	    strlen(value), &reply);
+	free(unfolded);
+	return quiet_status(ctx, action, &reply);
 }
 
 static sfsistat
@@ -313,18 +329,25 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
  * deletions go from the highest index down (the verdict lists them in
  * ascending order); additions come last so they do not shift the count. */
 static void
-apply_headers(SMFICTX *ctx, const struct engine_verdict *v)
+apply_headers(SMFICTX *ctx, const struct engine_verdict *v, bool leadspc)
 {
 	for (size_t i = v->n_del; i-- > 0;)
 		if (smfi_chgheader(ctx, (char *)v->del[i].name,
 		    (int)v->del[i].index, NULL) != MI_SUCCESS)
 			log_warning("milter: could not delete %s #%u",
 			    v->del[i].name, v->del[i].index);
-	/* Inserting each at the top in reverse keeps the verdict's order. */
-	for (size_t i = v->n_add; i-- > 0;)
-		if (smfi_insheader(ctx, 0, (char *)v->add[i].name,
-		    (char *)v->add[i].value) != MI_SUCCESS)
+	/* Inserting each at the top in reverse keeps the verdict's order.
+	 * With leading spaces negotiated, the MTA adds none of its own. */
+	for (size_t i = v->n_add; i-- > 0;) {
+		char *value = leadspc ? xasprintf(" %s", v->add[i].value) :
+		    (char *)v->add[i].value;
+
+		if (smfi_insheader(ctx, 0, (char *)v->add[i].name, value) !=
+		    MI_SUCCESS)
 			log_warning("milter: could not add %s", v->add[i].name);
+		if (leadspc)
+			free(value);
+	}
 }
 
 static sfsistat
@@ -338,7 +361,7 @@ cb_eom(SMFICTX *ctx)
 	if (v == NULL)
 		return SMFIS_CONTINUE;
 	if (v->action <= ACTION_QUARANTINE)
-		apply_headers(ctx, v);
+		apply_headers(ctx, v, conn_of(ctx)->leadspc);
 	if (v->action == ACTION_QUARANTINE &&
 	    smfi_quarantine(ctx, (char *)v->quarantine_reason) != MI_SUCCESS)
 		log_warning("milter: the MTA refused to quarantine");

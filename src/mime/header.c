@@ -3,6 +3,7 @@
  *
  * PUBLIC FUNCTIONS
  *	mime_header_next() returns the next field of a raw header block;
+ *	mime_header_unfold() unfolds a raw value;
  *	mime_authres_authserv_id() finds the authserv-id of an
  *	Authentication-Results value; mime_address_domain() finds the domain
  *	of an address. See header.h.
@@ -16,7 +17,9 @@
  *	value is unfolded: each line break is removed, the white space that
  *	starts a continuation line is kept, white space at the very start of
  *	the value is removed, and a CR before a line break or at the end of
- *	the data is removed.
+ *	the data is removed. The raw value (what follows the colon, line
+ *	breaks and all, up to the field's final line break) is given too,
+ *	for signatures that cover the field as it stands.
  *
  *	A line that cannot start a field (no colon after the name, an empty
  *	or over-long name, white space at its start) is MIME_HEADER_MALFORMED
@@ -111,8 +114,8 @@ parse_name(const char *data, size_t p, size_t eol, char *name,
 }
 
 /* Copy the raw value v[0..n) unfolded into a new string. */
-static char *
-unfold(const char *v, size_t n)
+char *
+mime_header_unfold(const char *v, size_t n)
 {
 	char *out = xmalloc(n + 1);
 	size_t o = 0, start = 0;
@@ -171,7 +174,11 @@ mime_header_next(const char *data, size_t len, size_t *pos_r,
 		return MIME_HEADER_TOO_LONG;
 	if (memchr(data + p, '\0', end - p) != NULL)
 		return MIME_HEADER_MALFORMED;
-	field_r->value = unfold(data + colon + 1, end - colon - 1);
+	field_r->raw = data + colon + 1;
+	field_r->raw_len = end - colon - 1;
+	if (field_r->raw_len > 0 && field_r->raw[field_r->raw_len - 1] == '\r')
+		field_r->raw_len--;
+	field_r->value = mime_header_unfold(field_r->raw, field_r->raw_len);
 	return MIME_HEADER_FIELD;
 }
 

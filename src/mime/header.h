@@ -32,10 +32,17 @@ struct mime_header_field {
 	char name[256];
 	char *value; /* malloc()ed, unfolded (CRLF removed), caller frees;
 	              * NULL unless MIME_HEADER_FIELD */
+	const char *raw; /* the value as it stands after the colon (leading
+	                  * white space and line breaks kept), in data */
+	size_t raw_len;
 };
 
 enum mime_header_status mime_header_next(const char *data, size_t len,
     size_t *pos_r, struct mime_header_field *field_r);
+
+/* The raw value v[0..n) unfolded into a new malloc()ed string: line
+ * breaks (LF, CRLF) removed, white space at the start removed. */
+char *mime_header_unfold(const char *v, size_t n);
 
 /* Copy the authserv-id of an Authentication-Results value into out.
  * Returns false when the value has none. */

@@ -81,11 +81,19 @@ struct parts_walk {
 static void walk_object(struct parts_walk *w, GMimeObject *object,
     const char *number, unsigned depth);
 
-/* GMime's global tables, once per process. */
+/* GMime's global tables. */
 static void
-parts_gmime_init(void)
+gmime_init_once(void)
 {
 	g_mime_init();
+}
+
+void
+mime_gmime_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, gmime_init_once);
 }
 
 /* Parser options as lenient as GMime allows. */
@@ -280,7 +288,6 @@ size_t
 mime_parts_walk(const unsigned char *message, size_t len,
     unsigned max_depth, size_t max_parts, mime_part_fn fn, void *ctx)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct parts_walk w = {
 		.fn = fn, .ctx = ctx, .len = len, .max_depth = max_depth,
 		.max_parts = max_parts,
@@ -292,7 +299,7 @@ mime_parts_walk(const unsigned char *message, size_t len,
 	 * (the caller's size limits are far below that). */
 	if (len == 0 || len > G_MAXUINT || max_parts == 0)
 		return 0;
-	pthread_once(&once, parts_gmime_init);
+	mime_gmime_init();
 	w.options = lenient_options();
 	parsed = parse_message(message, len, w.options, &array);
 	if (parsed != NULL)

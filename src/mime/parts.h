@@ -44,6 +44,10 @@
 typedef bool (*mime_part_fn)(const unsigned char *data, size_t len,
     const char *what, void *ctx);
 
+/* Initialise GMime once per process (thread safe); every user of GMime
+ * calls it first. mime_parts_walk() does. */
+void mime_gmime_init(void);
+
 size_t mime_parts_walk(const unsigned char *message, size_t len,
     unsigned max_depth, size_t max_parts, mime_part_fn fn, void *ctx);
 

@@ -487,6 +487,9 @@ MX_METRICS=
 #   POL_ADD_HEADER (6), POL_REJECT (15), POL_REFUSED ([]),
 #   POL_TRUSTED ([]), POL_HELO_REQUIRED (true), POL_HELO_ACTION (reject),
 #   POL_SIZE (1M), POL_ANTIVIRUS ({ enabled: false }),
+#   POL_DNS_SERVERS (none: resolv.conf; e.g. "\"127.0.0.1@$DNS_PORT\""),
+#   POL_DNS_TIMEOUT (2s), POL_SPF, POL_DKIM, POL_DMARC (each
+#   { enabled: false }: no test asks DNS unless it says so),
 #   POL_EXTRA (appended verbatim).
 # Sets MX_LISTEN and MX_METRICS to the addresses written.
 mx_write_policy() {
@@ -506,6 +509,10 @@ limits: { message_size_limit: ${POL_SIZE:-1M}, header_count_limit: 1000 }
 relay: { enabled: false, local_domains: [example.org] }
 submission: { require_tls_for_auth: false }
 antivirus: ${POL_ANTIVIRUS:-"{ enabled: false }"}
+dns: { servers: [${POL_DNS_SERVERS:-}], timeout: ${POL_DNS_TIMEOUT:-2s} }
+spf: ${POL_SPF:-"{ enabled: false }"}
+dkim: ${POL_DKIM:-"{ enabled: false }"}
+dmarc: ${POL_DMARC:-"{ enabled: false }"}
 ${POL_EXTRA:-}
 EOF
 }

@@ -42,6 +42,9 @@ authserv_id: mx.test.example
 access: { trusted_networks: [], refused_networks: [192.0.2.0/24] }
 helo: { invalid_action: score }
 antivirus: { enabled: no }
+spf: { enabled: no }
+dkim: { enabled: no }
+dmarc: { enabled: no }
 YAML
 printf 'From: a@example.org\nTo: b@example.org\nSubject: scan\nAuthentication-Results: other.example; none\nAuthentication-Results: mx.test.example; dkim=pass\n\nbody\n' >"$d/m.eml"
 

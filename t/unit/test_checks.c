@@ -290,11 +290,11 @@ static void
 test_registry(void)
 {
 	const char *order[] = { "access", "limits", "helo", "submission",
-	    "relay", "antivirus" };
+	    "relay", "spf", "dkim", "dmarc", "antivirus" };
 	bool tables_ok = true;
 
-	is_int((long long)checks_count, 6, "six checks registered");
-	for (size_t i = 0; i < 6 && i < checks_count; i++)
+	is_int((long long)checks_count, 9, "nine checks registered");
+	for (size_t i = 0; i < 9 && i < checks_count; i++)
 		is_str(checks_all[i]->name, order[i], "run order");
 	for (size_t i = 0; i < checks_count; i++) {
 		const struct check *c = checks_all[i];
@@ -782,7 +782,7 @@ int
 main(void)
 {
 	arena = arena_new();
-	plan(113);
+	plan(116);
 	test_registry();
 	test_access();
 	test_helo();

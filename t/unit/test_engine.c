@@ -92,7 +92,7 @@ deliver(struct engine_session *s, const char *sender, const char *rcpt,
 		return NULL;
 	engine_rcpt(s, rcpt, &reply);
 	for (size_t i = 0; headers[i] != NULL; i += 2)
-		engine_header(s, headers[i], headers[i + 1], &reply);
+		engine_header(s, headers[i], headers[i + 1], NULL, 0, &reply);
 	engine_eoh(s, &reply);
 	engine_body(s, "hi\r\n", 4, &reply);
 	return engine_eom(s);
@@ -193,7 +193,7 @@ test_message_keeps_policy(void)
 	publish("authserv_id: mx.test\nfake: { header_score: 4 }\n"
 	    "actions: { add_header: 2, reject: 3 }\n");
 	for (size_t i = 0; one[i] != NULL; i += 2)
-		engine_header(s, one[i], one[i + 1], &reply);
+		engine_header(s, one[i], one[i + 1], NULL, 0, &reply);
 	engine_eoh(s, &reply);
 	v = engine_eom(s);
 	is_int(v->action, ACTION_ADD_HEADER,

@@ -31,7 +31,8 @@ content(conn, "verdicts", {
 ok(mt.eom(conn), "eom")
 expect(conn, "ca", "clean message: end of message")
 check(mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results",
-    "mx.test.example; none", 0), "Authentication-Results inserted at index 0")
+    value(conn, "mx.test.example; none"), 0),
+    "Authentication-Results inserted at index 0")
 check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Score") or
     mt.eom_check(conn, MT_HDRADD, "X-Spam-Score"), "X-Spam-Score added")
 check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Status") or
