@@ -101,6 +101,9 @@ const struct dns_answer *dns_lookup(struct dns_resolver *r, const char *name,
     enum dns_type type);
 void dns_answer_free(const struct dns_answer **answer_p);
 
+/* Would dns_lookup() ask about name, rather than answer DNS_BADNAME? */
+bool dns_name_askable(const char *name);
+
 /* The status's name for logs: "ok", "nodata", "nxdomain", "servfail",
  * "timeout", "badname", "error". */
 const char *dns_status_name(enum dns_status status);

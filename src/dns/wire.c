@@ -3,7 +3,7 @@
  *
  * PUBLIC FUNCTIONS
  *	dns_query_name() checks a name and makes its cache key and its text
- *	for libunbound. dns_rdata_a(), dns_rdata_aaaa(), dns_rdata_name()
+ *	for libunbound; dns_name_askable() only checks it. dns_rdata_a(), dns_rdata_aaaa(), dns_rdata_name()
  *	and dns_rdata_txt() decode one record's rdata.
  *
  * SECURITY
@@ -70,6 +70,13 @@ dns_query_name(const char *name, char *key, char *escaped)
 	return true;
 }
 
+bool
+dns_name_askable(const char *name)
+{
+	char key[DNS_NAME_MAX + 2], escaped[DNS_QUERY_NAME_MAX];
+
+	return dns_query_name(name, key, escaped);
+}
 
 bool
 dns_rdata_a(const struct dns_rdata *rd, struct ip_addr *addr_r)

@@ -100,35 +100,6 @@ now_monotonic(void)
 	return ts.tv_sec;
 }
 
-/* A name we may ask DNS about: 1 to 253 characters without a trailing
- * dot, labels of 1 to 63, printable ASCII (spaces included: macros make
- * them). */
-static bool
-name_ok(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c > 0x7e)
-			return false;
-		if (c != '.') {
-			if (++label > DNS_LABEL_MAX)
-				return false;
-			continue;
-		}
-		if (label == 0)
-			return false;
-		label = 0;
-	}
-	return label > 0;
-}
-
 /* One lookup within the time budget. A name that is not valid gets
  * DNS_BADNAME without a query; running out of time, DNS_TIMEOUT. */
 static const struct dns_answer *
@@ -137,7 +108,7 @@ lookup(struct eval *ev, const char *name, enum dns_type type,
 {
 	const struct dns_answer *a;
 
-	if (!name_ok(name)) {
+	if (!dns_name_askable(name)) {
 		*status_r = DNS_BADNAME;
 		return NULL;
 	}
@@ -610,7 +581,7 @@ static bool
 initial_domain_ok(const char *domain)
 {
 	return domain != NULL && domain[0] != '[' && strchr(domain, '.') !=
-	    NULL && strchr(domain, '.')[1] != '\0' && name_ok(domain);
+	    NULL && strchr(domain, '.')[1] != '\0' && dns_name_askable(domain);
 }
 
 void

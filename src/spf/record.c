@@ -219,6 +219,20 @@ ip_term(const char *arg, size_t len, bool v6, struct cidr *net)
 	return inet_pton(AF_INET6, text, net->net.bytes) == 1;
 }
 
+/* ":domain-spec" ending at rest[len], kept in t; false with err when the
+ * domain-spec is not valid. */
+static bool
+take_domain_spec(struct spf_term *t, char *rest, size_t len, char *err,
+    size_t errlen)
+{
+	if (!domain_spec_valid(rest + 1, len - 1))
+		return fail(err, errlen, "invalid domain-spec in '%.64s'",
+		    t->text);
+	rest[len] = '\0';
+	t->domain_spec = rest + 1;
+	return true;
+}
+
 /* The argument of a mechanism after its name: rest[0..len) in the
  * writable copy. */
 static bool
@@ -241,12 +255,7 @@ mechanism_argument(struct spf_term *t, char *rest, size_t len, char *err,
 			return true;
 		if (!colon)
 			break;
-		if (!domain_spec_valid(rest + 1, len - 1))
-			return fail(err, errlen, "invalid domain-spec in '%.64s'",
-			    t->text);
-		rest[len] = '\0';
-		t->domain_spec = rest + 1;
-		return true;
+		return take_domain_spec(t, rest, len, err, errlen);
 	case SPF_MECH_A:
 	case SPF_MECH_MX:
 		if (!cut_dual_cidr(rest, &len, &t->cidr4, &t->cidr6))
@@ -256,12 +265,7 @@ mechanism_argument(struct spf_term *t, char *rest, size_t len, char *err,
 			return true;
 		if (!colon)
 			break;
-		if (!domain_spec_valid(rest + 1, len - 1))
-			return fail(err, errlen, "invalid domain-spec in '%.64s'",
-			    t->text);
-		rest[len] = '\0';
-		t->domain_spec = rest + 1;
-		return true;
+		return take_domain_spec(t, rest, len, err, errlen);
 	case SPF_MECH_IP4:
 	case SPF_MECH_IP6:
 		if (colon && ip_term(rest + 1, len - 1,
