@@ -30,6 +30,7 @@ dns_need dnslib
 DKIMPY=/usr/bin/python3
 "$DKIMPY" -c 'import dkim, nacl' 2>/dev/null ||
     tap_skip_all "python3-dkim and python3-nacl are needed"
+lsan_excuse_libopendkim  # mxward signs with Ed25519 here
 e2e_init nopostfix
 e2e_need_mxward
 tap_plan 14

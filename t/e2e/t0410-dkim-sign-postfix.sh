@@ -14,10 +14,7 @@ DKIMPY=/usr/bin/python3
 "$DKIMPY" -c 'import dkim, nacl' 2>/dev/null ||
     tap_skip_all "python3-dkim and python3-nacl are needed"
 command -v openssl >/dev/null 2>&1 || tap_skip_all "openssl is needed"
-# libopendkim 2.11.0~beta2 leaks an Ed25519 signing key per signature;
-# the suppression names its frame, which only full stacks reach.
-export LSAN_OPTIONS="suppressions=$top_srcdir/t/lsan.supp ${LSAN_OPTIONS:-}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0 ${ASAN_OPTIONS:-}"
+lsan_excuse_libopendkim
 e2e_init
 tap_plan 6
 d=$E2E_DIR
