@@ -6,7 +6,7 @@
  * both modes (dmarc_record_parse, through libopendmarc and the tag reader)
  * and the result checked: a valid record has a p=, pct within 0..100, a
  * psd of y, n or u, and NUL-terminated URI lists. Then, with the record
- * served by the in-memory resolver (t/unit/dmarc_fakedns.c) at a level
+ * served by the in-memory resolver (fuzz/dmarc_fakedns.c) at a level
  * the first byte picks of a deep From domain, the message is evaluated in
  * both modes with identifiers below it: the result is one of the five,
  * a pass has an aligned identifier, a fail has a policy, and no
@@ -23,7 +23,7 @@
 
 #include "dmarc/dmarc.h"
 #include "fuzz.h"
-#include "../t/unit/dmarc_fakedns.h"
+#include "dmarc_fakedns.h"
 
 #define FROM "a.b.c.d.e.f.g.h.i.mail.example.co.uk"
 

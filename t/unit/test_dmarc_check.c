@@ -3,7 +3,10 @@
  *
  * check_dmarc's run() is driven with hand-made transactions (a message,
  * SPF and DKIM results in struct auth_results) against records served by
- * dmarc_fakedns.c; options are set through the check's own option table,
+ * real DNS servers through the real resolver: t/unit/test_dmarc_check.sh
+ * starts nsd (DNS_PORT) and the dnslib stub (STUB_PORT), and each test
+ * says which one it asks; without them the test skips. Options are set
+ * through the check's own option table,
  * from their defaults or the text a test gives, and its init() and fini()
  * run as the policy loader would run them. conf_errors_here() is provided
  * here, so no libconf is needed.
@@ -20,8 +23,11 @@
 #include "checks/auth.h"
 #include "checks/check.h"
 #include "core/arena.h"
-#include "dmarc_fakedns.h"
 #include "tap.h"
+#include "testdns.h"
+
+/* The stub's silence costs this much, each time. */
+#define STUB_TIMEOUT_MS 1000
 
 extern const struct check check_dmarc;
 
@@ -122,6 +128,8 @@ static struct check_report report;
 static struct auth_results auth;
 static enum check_status status;
 static bool dkim_unchecked; /* run() as if the DKIM check were off */
+static struct dns_resolver *nsd, *stub;
+static struct dns_resolver *dns; /* what run() asks: nsd or stub */
 
 /* Run the check on a message with From: from and the given results:
  * spf is the SPF pass domain or NULL, dkim a d= that passed or NULL. */
@@ -132,6 +140,7 @@ run(const char *from_header, const char *spf, const char *dkim)
 	struct check_txn txn = {
 		.client_address = "192.0.2.9", .sender = "b@bounce.example",
 		.queue_id = "QID1", .hostname = "mx.test", .auth = &auth,
+		.dns = dns,
 	};
 
 	snprintf(message, sizeof(message), "%sSubject: t\r\n\r\nbody\r\n",
@@ -169,11 +178,10 @@ symbol(const char *name)
 static void
 test_results(void)
 {
+	/* _dmarc.example.org: p=reject, rua=; _dmarc.quar.example:
+	 * p=quarantine; nothing.example: none. */
+	dns = nsd;
 	configure(NULL);
-	fakedns_reset();
-	fakedns_txt("_dmarc.example.org", "v=DMARC1; p=reject; "
-	    "rua=mailto:r@example.org");
-	fakedns_txt("_dmarc.quar.example", "v=DMARC1; p=quarantine");
 
 	run("From: A <a@example.org>\r\n", NULL, "example.org");
 	ok(status == CHECK_DONE && symbol("DMARC_PASS") != NULL &&
@@ -236,11 +244,10 @@ test_results(void)
 static void
 test_errors_and_from(void)
 {
+	/* The stub: no answer for _dmarc.slow.example; _dmarc.example.org:
+	 * p=reject; _dmarc.example.net: p=none. */
+	dns = stub;
 	configure(NULL);
-	fakedns_reset();
-	fakedns_fail("_dmarc.slow.example", DNS_TIMEOUT);
-	fakedns_txt("_dmarc.example.org", "v=DMARC1; p=reject");
-	fakedns_txt("_dmarc.example.net", "v=DMARC1; p=none");
 
 	run("From: s@slow.example\r\n", NULL, NULL);
 	ok(status == CHECK_ERROR && report.error != NULL &&
@@ -287,9 +294,7 @@ test_report_file(void)
 	unlink(path);
 	configure(OPTS("report_data=file",
 	    arena_sprintf(arena, "report_file=%s", path)));
-	fakedns_reset();
-	fakedns_txt("_dmarc.example.org", "v=DMARC1; p=reject; "
-	    "rua=mailto:r@example.org");
+	dns = nsd; /* _dmarc.example.org: p=reject, rua= */
 	run("From: a@example.org\r\n", NULL, "example.org");
 	run("From: a@example.org\r\n", "bounce.example", NULL);
 	run("From: a@nothing.example\r\n", NULL, NULL);
@@ -321,6 +326,13 @@ test_no_message(void)
 int
 main(void)
 {
+	if (getenv("DNS_PORT") == NULL || getenv("STUB_PORT") == NULL) {
+		printf("1..0 # SKIP no DNS servers (run "
+		    "t/unit/test_dmarc_check.sh)\n");
+		return 0;
+	}
+	nsd = testdns_resolver("DNS_PORT", 3000);
+	stub = testdns_resolver("STUB_PORT", STUB_TIMEOUT_MS);
 	arena = arena_new();
 	plan(27);
 	test_results();
@@ -328,7 +340,8 @@ main(void)
 	test_report_file();
 	test_no_message();
 	check_dmarc.section.fini(values);
-	fakedns_reset();
 	arena_free(&arena);
+	dns_resolver_unref(&nsd);
+	dns_resolver_unref(&stub);
 	return done();
 }

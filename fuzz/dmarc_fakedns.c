@@ -21,14 +21,13 @@
 struct fake {
 	char *name;
 	enum dns_status status;   /* DNS_OK: TXT records below */
-	unsigned char *wire;      /* NULL: the name exists, no TXT */
+	unsigned char *wire;      /* one TXT record (DNS_OK only) */
 	size_t len;
 };
 
 static struct fake fakes[FAKE_MAX];
 static size_t n_fakes;
 static unsigned n_lookups;
-static char asked[8192];
 
 void
 fakedns_reset(void)
@@ -39,7 +38,6 @@ fakedns_reset(void)
 	}
 	n_fakes = 0;
 	n_lookups = 0;
-	asked[0] = '\0';
 }
 
 /* A new entry for name. */
@@ -79,12 +77,6 @@ fakedns_txt(const char *name, const char *text)
 }
 
 void
-fakedns_name(const char *name)
-{
-	add(name, DNS_NODATA);
-}
-
-void
 fakedns_fail(const char *name, enum dns_status status)
 {
 	add(name, status);
@@ -96,22 +88,15 @@ fakedns_count(void)
 	return n_lookups;
 }
 
-const char *
-fakedns_asked(void)
-{
-	return asked;
-}
-
 const struct dns_answer *
 dns_lookup(struct dns_resolver *r, const char *name, enum dns_type type)
 {
 	struct dns_answer *a;
-	size_t n = 0, used = strlen(asked);
+	size_t n = 0;
 	enum dns_status status = DNS_NXDOMAIN;
 
 	(void)r;
 	n_lookups++;
-	snprintf(asked + used, sizeof(asked) - used, "%s/%d\n", name, type);
 	for (size_t i = 0; i < n_fakes; i++) {
 		if (strcasecmp(fakes[i].name, name) != 0)
 			continue;
