@@ -44,8 +44,6 @@ done
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 e2e_init nopostfix
 e2e_need_mxward
-# The root zone's file is "..zone" (dns.sh takes origins from file names).
-shopt -s dotglob
 
 "$SUITE_PYTHON" "$(dirname "$0")/spfsuite.py" prepare "$SUITE" \
     "$E2E_DIR/suite" >"$E2E_DIR/scenarios" ||

@@ -31,10 +31,9 @@ nsd refuses it, libunbound would call the answer malformed) is served
 as one empty string.
 
 nsd serves one zone per top-level domain of the data and the root zone
-(file "..zone": dns.sh takes the origin from the file name; spf-suite.sh
-sets dotglob so its globs see it), so names outside the suite's data (a
-HELO of one label, a TLD made of macro output) get NXDOMAIN as they would
-on the Internet.
+(file root.zone, which dns.sh serves as "."), so names outside the
+suite's data (a HELO of one label, a TLD made of macro output) get
+NXDOMAIN as they would on the Internet.
 
 Strings are bytes as the YAML escapes write them ("\\xEF" is the byte
 0xEF, not U+00EF as UTF-8).
@@ -147,7 +146,7 @@ def zone_string(b):
 
 def zone_files(zonedata):
     """The scenario as zones for nsd: {file name: text}, one zone per
-    top-level domain, and an empty root zone, "..zone" (origin "."), so
+    top-level domain, and an empty root zone, root.zone (origin "."), so
     that names under other TLDs do not exist."""
     head = ["$TTL 300",
             "%s IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60",
@@ -170,7 +169,7 @@ def zone_files(zonedata):
         else:
             data = str(value)
         zones[tld].append("%s IN %s %s" % (zone_name(name), rtype, data))
-    return {("." if z == "." else z) + ".zone": "\n".join(lines) + "\n"
+    return {("root" if z == "." else z) + ".zone": "\n".join(lines) + "\n"
             for z, lines in zones.items()}
 
 
