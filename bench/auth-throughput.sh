@@ -13,11 +13,15 @@
 #         terms over the cached answers
 #   base  mxward scan with every check off: the pipeline's own cost, shown
 #         so the per-check rates can be read net of it
-#   e2e   Postfix alone; Postfix + opendkim as its milter (verifying);
-#         Postfix + mxward with every check off, with DKIM only, and with
-#         SPF, DKIM and DMARC: the same signed messages over SMTP (20
-#         sessions), messages/s, the milter's CPU time per message and
-#         peak RSS
+#   e2e   Postfix alone; Postfix + mxward with every check off, with DKIM
+#         only, and with SPF, DKIM and DMARC: the same signed messages
+#         over SMTP (20 sessions), messages/s, mxward's CPU time per
+#         message and peak RSS. (opendkim as the milter is not compared:
+#         the only way to point it at a DNS server on another port than
+#         53 is ResolverConfiguration, and opendkim 2.11's milter then
+#         dies in libunbound's config parser under concurrent sessions,
+#         "fatal flex scanner internal error". Its offline mode, -t, is
+#         what the DKIM row above measures.)
 #
 # Usage (as root; needs nsd, opendkim, python3-dkim, openssl, postfix):
 #     bench/auth-throughput.sh [--messages N] [--no-e2e]
@@ -227,21 +231,6 @@ MX_PID=
 e2e_run "postfix alone"
 alone=$RATE
 
-# opendkim as Postfix's milter, verifying (the same nsd behind it).
-od_port=$(free_port)
-printf 'Mode v\nSyslog no\nSocket inet:%s@127.0.0.1\nPidFile %s\nResolverConfiguration %s\n' \
-    "$od_port" "$D/opendkim.pid" "$D/unbound.conf" >"$D/opendkim-milter.conf"
-opendkim -f -x "$D/opendkim-milter.conf" 2>"$D/opendkim-milter.log" &
-MX_PID=$!
-e2e_at_exit "stop_pid $MX_PID 5"
-wait_for 10 tcp_open "$od_port" || echo "  (opendkim did not listen)" >&2
-postfix_conf "smtpd_milters = inet:127.0.0.1:$od_port"
-sleep 1
-e2e_run "postfix + opendkim (verify)"
-od_e2e=$RATE
-stop_pid "$MX_PID" 10
-MX_PID=
-
 # mxward_e2e LABEL SPF DKIM DMARC: mxward as the milter, those checks on.
 mxward_e2e() {
     POL_LISTEN=unix:$D/mxward.sock
@@ -264,9 +253,8 @@ mxward_e2e "postfix + mxward (spf, dkim, dmarc)" "{ enabled: true }" \
 with=$RATE
 echo
 printf '%-40s %8s %8s %8s %14s %10s %8s\n' "Postfix" "sessions" "secs" "msgs/s" \
-    "ok/rej/def/x" "milterCPUms" "peakMB"
+    "ok/rej/def/x" "mxCPUms" "peakMB"
 printf '%s\n' "${e2e_rows[@]}"
-echo "Postfix + mxward with SPF, DKIM and DMARC: $(calc 'printf "%.2f", a / b' \
-    -v a="$with" -v b="$alone") of Postfix alone; with DKIM only" \
-    "$(calc 'printf "%.2f", a / b' -v a="$mx_e2e_dkim" -v b="$od_e2e") of" \
-    "Postfix + opendkim"
+echo "Postfix + mxward, of Postfix alone: SPF, DKIM and DMARC" \
+    "$(calc 'printf "%.2f", a / b' -v a="$with" -v b="$alone"), DKIM only" \
+    "$(calc 'printf "%.2f", a / b' -v a="$mx_e2e_dkim" -v b="$alone")"
