@@ -16,7 +16,9 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	ca-certificates build-essential autoconf automake libtool pkg-config \
 	libmilter-dev libyaml-dev libjansson-dev libmicrohttpd-dev \
-	libsystemd-dev libclamav-dev libgmime-3.0-dev clamav-freshclam passwd
+	libsystemd-dev libclamav-dev libgmime-3.0-dev libunbound-dev \
+	libevent-dev libopendkim-dev libopendmarc-dev libspf2-dev libssl-dev \
+	libhiredis-dev libpsl-dev publicsuffix clamav-freshclam passwd
 
 # The shipped policy switches to the system user mxward after binding.
 getent passwd mxward >/dev/null ||
