@@ -60,13 +60,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "av/engine.h"
 #include "av/scan.h"
 #include "core/log.h"
+#include "core/siphash.h"
 #include "core/xalloc.h"
 #include "metrics/metrics.h"
 #include "mime/parts.h"
@@ -130,13 +130,10 @@ now_seconds(void)
 static void
 scan_init(void)
 {
-	if (getrandom(scan_key, sizeof(scan_key), 0) != sizeof(scan_key)) {
-		/* Weaker, but the seen-set still works. */
+	/* Weaker without getrandom, but the seen-set still works. */
+	if (!siphash_key_random(scan_key))
 		log_warning("antivirus: getrandom failed; hash key from the "
 		    "clock");
-		scan_key[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-		scan_key[1] = (uint64_t)(now_seconds() * 1e9);
-	}
 	m_scans = metrics_counter_new("mxward_av_scans_total",
 	    "Messages scanned for viruses, by result.", "result", result_names,
 	    RESULT_COUNT);
@@ -162,57 +159,11 @@ av_result_name(enum av_result result)
 	return result_names[result];
 }
 
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-
-/* One SipHash round over the state v. */
-static inline void
-sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13) ^ v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17) ^ v[2];
-	v[2] = ROTL(v[2], 32);
-}
-
 /* SipHash-2-4 of data[0..len) under scan_key. */
 static uint64_t
 seen_hash(const unsigned char *data, size_t len)
 {
-	uint64_t v[4] = {
-		scan_key[0] ^ 0x736f6d6570736575ULL,
-		scan_key[1] ^ 0x646f72616e646f6dULL,
-		scan_key[0] ^ 0x6c7967656e657261ULL,
-		scan_key[1] ^ 0x7465646279746573ULL,
-	};
-	uint64_t m;
-	size_t i, tail = len & 7;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = 0;
-		for (int b = 7; b >= 0; b--)  /* little-endian on any host */
-			m = (m << 8) | data[i + (size_t)b];
-		v[3] ^= m;
-		sip_round(v);
-		sip_round(v);
-		v[0] ^= m;
-	}
-	m = (uint64_t)len << 56;
-	for (size_t b = 0; b < tail; b++)
-		m |= (uint64_t)data[i + b] << (8 * b);
-	v[3] ^= m;
-	sip_round(v);
-	sip_round(v);
-	v[0] ^= m;
-	v[2] ^= 0xff;
-	for (int r = 0; r < 4; r++)
-		sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
+	return siphash24(scan_key, data, len);
 }
 
 /* The slot of (size, hash) in the table, or the free slot for it. */
