@@ -3,11 +3,12 @@
  *
  * checks_all[] and checks_count are declared in check.h. The order matters:
  * access runs first because it decides who is trusted, and later checks
- * that do not run for trusted clients are then skipped; limits comes next
- * because it applies to everyone and is cheap; SPF and DKIM come before
- * DMARC, which reads their results; antivirus, the costliest, runs last,
- * when nothing cheaper has refused the message. Checks that depend on an
- * optional library are listed inside #ifdef HAVE_... here and nowhere else.
+ * that do not run for trusted clients are then skipped; limits and
+ * recipients_max come next because they apply to everyone and are cheap;
+ * SPF and DKIM come before DMARC, which reads their results; antivirus,
+ * the costliest, runs last, when nothing cheaper has refused the message.
+ * Checks that depend on an optional library are listed inside
+ * #ifdef HAVE_... here and nowhere else.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 extern const struct check check_access;
 extern const struct check check_limits;
+extern const struct check check_recipients_max;
 extern const struct check check_helo;
 extern const struct check check_submission;
 extern const struct check check_relay;
@@ -28,6 +30,7 @@ extern const struct check check_antivirus;
 const struct check *const checks_all[] = {
 	&check_access,
 	&check_limits,
+	&check_recipients_max,
 	&check_helo,
 	&check_submission,
 	&check_relay,

@@ -289,12 +289,12 @@ rejected(const char *sym, const char *code, const char *xcode)
 static void
 test_registry(void)
 {
-	const char *order[] = { "access", "limits", "helo", "submission",
-	    "relay", "spf", "dkim", "dmarc", "antivirus" };
+	const char *order[] = { "access", "limits", "recipients_max", "helo",
+	    "submission", "relay", "spf", "dkim", "dmarc", "antivirus" };
 	bool tables_ok = true;
 
-	is_int((long long)checks_count, 9, "nine checks registered");
-	for (size_t i = 0; i < 9 && i < checks_count; i++)
+	is_int((long long)checks_count, 10, "ten checks registered");
+	for (size_t i = 0; i < 10 && i < checks_count; i++)
 		is_str(checks_all[i]->name, order[i], "run order");
 	for (size_t i = 0; i < checks_count; i++) {
 		const struct check *c = checks_all[i];
@@ -589,6 +589,135 @@ test_limits(void)
 	ok(silent(), "limits: all header limits 0");
 }
 
+/* ---- recipients_max ---- */
+
+/* Run recipients_max for t at phase with count recipients accepted. */
+static void
+rcpts(const struct check *c, const void *v, struct check_txn *t,
+    enum check_phase phase, size_t count)
+{
+	t->rcpt = phase == CHECK_RCPT ? "rcpt@example.org" : NULL;
+	t->rcpt_count = count;
+	run(c, phase, t, v);
+}
+
+/* Was the last run a tempfail by RECIPIENTS_MAX with 452 4.5.3? */
+static bool
+deferred(void)
+{
+	return report.action == ACTION_TEMPFAIL && report.action_by != NULL &&
+	    strcmp(report.action_by, "RECIPIENTS_MAX") == 0 &&
+	    strcmp(report.reply.code, "452") == 0 &&
+	    strcmp(report.reply.xcode, "4.5.3") == 0;
+}
+
+/* recipients_max: the RCPT just at the cap is accepted, the next one not. */
+static bool
+cap_is(const struct check *c, const void *v, struct check_txn *t,
+    size_t cap)
+{
+	bool at, over;
+
+	rcpts(c, v, t, CHECK_RCPT, cap - 1);
+	at = silent();
+	rcpts(c, v, t, CHECK_RCPT, cap);
+	over = deferred();
+	return at && over;
+}
+
+/* recipients_max: caps per sender class, no limit, reject at EOM. */
+static void
+test_recipients_max(void)
+{
+	const struct check *c = find_check("recipients_max");
+	void *v = defaults(c);
+	struct conf_errors errs;
+	struct check_txn t = txn_from("192.0.2.1");
+	const struct check_symbol *sym;
+
+	ok(c->runs_for_trusted && c->phases == (CHECK_RCPT | CHECK_EOM),
+	    "recipients_max: phases, runs for trusted");
+	ok(init(c, v, &errs), "recipients_max: defaults accepted");
+	rcpts(c, v, &t, CHECK_RCPT, 0);
+	ok(silent(), "recipients_max: first recipient");
+	ok(cap_is(c, v, &t, 50),
+	    "recipients_max: 50 by default, the 51st deferred");
+	sym = symbol("RECIPIENTS_MAX");
+	is_str(sym ? sym->detail : NULL, "recipient 51 over the limit of 50",
+	    "recipients_max: detail names the recipient and the limit");
+	rcpts(c, v, &t, CHECK_RCPT, 1000);
+	ok(deferred(), "recipients_max: far over the cap deferred");
+	rcpts(c, v, &t, CHECK_EOM, 50);
+	ok(silent(), "recipients_max: nothing at EOM without reject");
+	rcpts(c, v, &t, CHECK_DATA, 60);
+	ok(silent(), "recipients_max: nothing at DATA");
+
+	/* -1 is "same as limit" for both classes. */
+	set(c, v, "limit", "3");
+	t.trusted = true;
+	ok(cap_is(c, v, &t, 3), "recipients_max: trusted_limit -1 = limit");
+	t.auth_login = "user";
+	ok(cap_is(c, v, &t, 3),
+	    "recipients_max: authenticated_limit -1 = limit");
+	set(c, v, "authenticated_limit", "7");
+	set(c, v, "trusted_limit", "5");
+	ok(cap_is(c, v, &t, 7),
+	    "recipients_max: authenticated and trusted: authenticated_limit");
+	t.auth_login = NULL;
+	ok(cap_is(c, v, &t, 5), "recipients_max: trusted gets trusted_limit");
+	t.trusted = false;
+	ok(cap_is(c, v, &t, 3), "recipients_max: everyone else gets limit");
+
+	/* 0 is no limit, per class. */
+	set(c, v, "trusted_limit", "0");
+	t.trusted = true;
+	rcpts(c, v, &t, CHECK_RCPT, 100000);
+	ok(silent(), "recipients_max: trusted_limit 0 is no limit");
+	t.trusted = false;
+	set(c, v, "limit", "0");
+	rcpts(c, v, &t, CHECK_RCPT, 100000);
+	ok(silent(), "recipients_max: limit 0 is no limit");
+	t.auth_login = "user";
+	ok(cap_is(c, v, &t, 7),
+	    "recipients_max: authenticated_limit applies when limit is 0");
+	set(c, v, "authenticated_limit", "-1");
+	rcpts(c, v, &t, CHECK_RCPT, 100000);
+	ok(silent(), "recipients_max: authenticated_limit -1 follows limit 0");
+	t.auth_login = NULL;
+
+	/* reject: every RCPT accepted, the message refused at EOM. */
+	set(c, v, "limit", "3");
+	set(c, v, "reject", "yes");
+	rcpts(c, v, &t, CHECK_RCPT, 10);
+	ok(silent(), "recipients_max: reject accepts every RCPT");
+	rcpts(c, v, &t, CHECK_EOM, 3);
+	ok(silent(), "recipients_max: reject, message at the limit");
+	rcpts(c, v, &t, CHECK_EOM, 4);
+	ok(rejected("RECIPIENTS_MAX", "550", "5.5.3"),
+	    "recipients_max: reject, message over the limit refused at EOM");
+	set(c, v, "limit", "0");
+	rcpts(c, v, &t, CHECK_EOM, 100000);
+	ok(silent(), "recipients_max: reject with no limit");
+
+	/* Replies of the wrong class are refused by init. */
+	ok(find_option(c, "limit")->min == 0 &&
+	    find_option(c, "trusted_limit")->min == -1 &&
+	    find_option(c, "authenticated_limit")->max == 100000,
+	    "recipients_max: bounds");
+	set(c, v, "tempfail_reply", "550 5.5.3 No");
+	ok(!init(c, v, &errs) && errs.n == 1 &&
+	    strstr(errs.last, "tempfail_reply") != NULL,
+	    "recipients_max: 5xx tempfail_reply refused");
+	set(c, v, "tempfail_reply", "452 4.5.3 Later");
+	set(c, v, "reject_reply", "452 4.5.3 No");
+	ok(!init(c, v, &errs) && errs.n == 1 &&
+	    strstr(errs.last, "reject_reply") != NULL,
+	    "recipients_max: 4xx reject_reply refused");
+	set(c, v, "tempfail_reply", "250 2.0.0 Fine");
+	ok(!init(c, v, &errs) && errs.n == 2,
+	    "recipients_max: both wrong, two errors");
+}
+
 /* ---- relay ---- */
 
 /* Run relay at RCPT for rcpt from an untrusted, unauthenticated client. */
@@ -782,11 +911,12 @@ int
 main(void)
 {
 	arena = arena_new();
-	plan(116);
+	plan(142);
 	test_registry();
 	test_access();
 	test_helo();
 	test_limits();
+	test_recipients_max();
 	test_relay();
 	test_submission();
 	test_antivirus();
