@@ -3,13 +3,15 @@
  *
  * LLVMFuzzerTestOneInput() loads the input with conf_load_buffer() against
  * a small set of sections that together use every option type, nested
- * keys, bounds, enumerations and an init/fini pair, so the whole path from
+ * keys, bounds, enumerations, a table of named entries (rates.limits) and
+ * init/fini pairs for sections and entries, so the whole path from
  * libyaml events through the tree, merging of keys and the type parsers is
  * exercised. Besides the sanitizers it checks the loader's promises and
  * aborts when one is broken: a load either returns a conf and no error, or
  * NULL and at least one error; every error line has the form
  * "fuzz.yaml:LINE: reason", is printable and bounded; loaded values keep
- * their invariants (bounds, reply shape); init and fini pair up. The
+ * their invariants (bounds, reply shape, table entries sorted, named and
+ * bounded); init and fini pair up. The
  * input is then loaded once more against the daemon's real sections
  * (engine_sections) so the real option tables and init hooks are fuzzed
  * too. Linked
@@ -149,6 +151,75 @@ static const struct conf_option actions_options[] = {
 	{ .key = NULL },
 };
 
+struct limit_values {
+	struct conf_entry_head head;
+	struct conf_strlist key;
+	long long burst;
+	uint64_t period;
+	bool dry_run;
+	char *made;  /* by init, outside the arena */
+};
+
+/* Entry inits not yet undone by fini. */
+static long live_entries;
+
+/* Per entry, like helo_init; burst 4242 fails. */
+static bool
+limit_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	struct limit_values *v = values;
+
+	v->made = xstrdup(v->head.name);
+	live_entries++;
+	if (v->burst == 4242) {
+		conf_errors_here(errs, "limit %s: burst 4242 refused",
+		    v->head.name);
+		return false;
+	}
+	return true;
+}
+
+static void
+limit_fini(void *values)
+{
+	struct limit_values *v = values;
+
+	free(v->made);
+	v->made = NULL;
+	live_entries--;
+}
+
+static const struct conf_option limit_options[] = {
+	{ "key", CONF_STRING_LIST, offsetof(struct limit_values, key),
+	  "[sender]", 0, 0, NULL, NULL },
+	{ "burst", CONF_INT, offsetof(struct limit_values, burst), "10",
+	  0, 100000, NULL, NULL },
+	{ "rate.period", CONF_DURATION,
+	  offsetof(struct limit_values, period), "1h", 1000, 0x7fffffff, NULL,
+	  NULL },
+	{ "dry_run", CONF_BOOL, offsetof(struct limit_values, dry_run), "no",
+	  0, 0, NULL, NULL },
+	{ .key = NULL },
+};
+
+static const struct conf_section limit = {
+	"limit", NULL, limit_options, sizeof(struct limit_values), limit_init,
+	limit_fini,
+};
+
+struct rates_values {
+	bool enabled;
+	struct conf_table limits;
+};
+
+static const struct conf_option rates_options[] = {
+	{ "enabled", CONF_BOOL, offsetof(struct rates_values, enabled), "yes",
+	  0, 0, NULL, NULL },
+	{ "limits", CONF_TABLE, offsetof(struct rates_values, limits), NULL,
+	  0, 0, NULL, NULL, &limit },
+	{ .key = NULL },
+};
+
 static const struct conf_section top = {
 	"", NULL, top_options, sizeof(struct top_values), NULL, NULL,
 };
@@ -164,8 +235,11 @@ static const struct conf_section actions = {
 	"actions", NULL, actions_options, sizeof(struct actions_values), NULL,
 	NULL,
 };
+static const struct conf_section rates = {
+	"rates", NULL, rates_options, sizeof(struct rates_values), NULL, NULL,
+};
 static const struct conf_section *const sections[] = {
-	&top, &limits, &helo, &actions,
+	&top, &limits, &helo, &actions, &rates,
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -183,6 +257,27 @@ check_error_line(const char *line)
 	CHECK(strlen(line) < 2048);
 	for (p = line; *p != '\0'; p++)
 		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
+/* A table: bounded, sorted, names as promised, every entry initialised. */
+static void
+check_table(const struct conf_table *t)
+{
+	CHECK(t->n <= CONF_TABLE_MAX && (long)t->n == live_entries);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct limit_values *v = t->values[i];
+		size_t len = strlen(t->names[i]);
+
+		CHECK(len >= 1 && len <= CONF_TABLE_NAME_MAX);
+		CHECK(strspn(t->names[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len);
+		CHECK(i == 0 || strcmp(t->names[i - 1], t->names[i]) < 0);
+		CHECK(v->head.name == t->names[i] && v->head.line >= 1 &&
+		    strcmp(v->head.file, "fuzz.yaml") == 0);
+		CHECK(v->burst >= 0 && v->burst <= 100000);
+		CHECK(v->period >= 1000 && v->period <= 0x7fffffff);
+		CHECK(v->made != NULL && strcmp(v->made, v->head.name) == 0);
+	}
 }
 
 /* The loaded values keep the promises of their types. */
@@ -211,6 +306,8 @@ check_values(const struct conf *conf)
 	CHECK(h->made != NULL);
 	CHECK(isnan(a->reject) || (a->reject >= 0 && a->reject <= 1000));
 	CHECK(conf->generation > 0);
+	check_table(&((const struct rates_values *)
+	    conf_section_values(conf, 4))->limits);
 }
 
 /* The same input against the daemon's real sections and init hooks. */
@@ -250,7 +347,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error_line(conf_errors_get(errs, i));
 	/* Through a reference, as the daemon drops snapshots. */
 	conf_release(&conf);
-	CHECK(live_inits == 0);
+	CHECK(live_inits == 0 && live_entries == 0);
 	conf_errors_free(&errs);
 	load_real_policy(data, size);
 	return 0;

@@ -8,10 +8,26 @@
  * bounds and defaults, or a list of "FILE:LINE: reason" errors. The same
  * tables generate the mxward.yaml(5) option reference.
  *
+ * Tables: an option of type CONF_TABLE holds named entries, a YAML mapping
+ * NAME: { options }, each filled like a small section from the option's
+ * entry section (its options, defaults per entry, size, init, fini).
+ * Entry names are 1 to CONF_TABLE_NAME_MAX bytes of [A-Za-z0-9_-], at most
+ * CONF_TABLE_MAX entries per table, so a table's names are a bounded set
+ * (metrics use them as label values). A table's default is empty; so are
+ * a YAML null and {}. struct conf_table lists the entries sorted by name
+ * (strcmp order) whatever order the files gave them in, so it can be
+ * searched with bsearch(3). Every entry's values struct begins with a
+ * struct conf_entry_head, filled by the loader before the entry's options.
+ * Within a section the entries' init hooks run first (tables in option
+ * order, entries in name order), then the section's own; at release the
+ * section's fini runs before its entries'. A table is written as a mapping
+ * under its own key: dotted keys do not reach into its entries. An entry
+ * section may not hold a table itself.
+ *
  * Snapshots: conf_publish() makes a loaded conf the current one;
  * conf_acquire() returns the current one with a reference held and
  * conf_release() drops it. A snapshot is immutable once published and freed
- * (section fini hooks, then its arena) when its last reference goes. These
+ * (fini hooks, then its arena) when its last reference goes. These
  * three are thread safe; a short mutex guards the pointer, never across I/O.
  *
  * SECURITY: policy files are admin input. YAML nesting, file size, scalar
@@ -40,7 +56,11 @@ enum conf_type {
 	CONF_STRING_LIST, /* struct conf_strlist; a YAML sequence of scalars */
 	CONF_CIDR_LIST,   /* struct cidr_list; a sequence of ADDR[/LEN] */
 	CONF_REPLY,       /* struct conf_reply; "550 5.7.1 text" */
+	CONF_TABLE,       /* struct conf_table; a mapping NAME: { options } */
 };
+
+#define CONF_TABLE_MAX 256      /* entries in one table */
+#define CONF_TABLE_NAME_MAX 64  /* bytes in an entry's name */
 
 /* Enumerations go through name<->code tables; the last entry has name NULL. */
 struct conf_name_code {
@@ -60,6 +80,26 @@ struct conf_reply {
 	const char *text;
 };
 
+struct conf_section;
+
+/* The start of every table entry's values struct, filled by the loader
+ * before the entry's options and init; all strings are in the conf's
+ * arena. file and line locate the entry's key, for later messages. */
+struct conf_entry_head {
+	const char *name;  /* the entry's key, e.g. "per_sender" */
+	const char *file;
+	unsigned line;
+};
+
+/* A CONF_TABLE value: entries sorted by name. values[i] points at the
+ * entry's struct (of its entry section's size), which begins with a struct
+ * conf_entry_head whose name is names[i]. */
+struct conf_table {
+	size_t n;
+	const char **names;
+	void **values;
+};
+
 struct conf_option {
 	const char *key;           /* within the section, e.g. "trusted_networks" */
 	enum conf_type type;
@@ -70,6 +110,12 @@ struct conf_option {
 	                              min == max == 0: unbounded */
 	const struct conf_name_code *names; /* for CONF_ENUM */
 	const char *doc;           /* one paragraph for the man page */
+	/* For CONF_TABLE: the section that describes one entry. Its name
+	 * ("limit") names an entry in messages and the man page; its size
+	 * must be at least sizeof(struct conf_entry_head); init and fini run
+	 * once per entry, init with conf_errors_here() at the entry's key.
+	 * The option's default_value must be NULL. */
+	const struct conf_section *entry;
 };
 
 struct conf_errors;
@@ -79,8 +125,9 @@ struct conf_section {
 	const char *doc;   /* paragraph for the man page */
 	const struct conf_option *options; /* terminated by key NULL */
 	size_t size;       /* sizeof the values struct */
-	/* Called after the section is filled: validate across options and
-	 * derive compiled state into the same struct. May be NULL. */
+	/* Called after the section is filled (and after the init of its
+	 * tables' entries): validate across options and derive compiled
+	 * state into the same struct. May be NULL. */
 	bool (*init)(void *values, struct arena *arena, struct conf_errors *errs);
 	/* Releases what init made outside the arena. May be NULL. Called
 	 * also when this or a later init fails, so it must cope with a
@@ -104,8 +151,8 @@ struct conf_errors *conf_errors_new(void);
 void conf_errors_free(struct conf_errors **errs_p);
 void conf_errors_add(struct conf_errors *errs, const char *file, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Add an error at the location where the current section was declared
- * (for init hooks). */
+/* Add an error at the location where the current section or table entry
+ * was declared (for init hooks). */
 void conf_errors_here(struct conf_errors *errs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 size_t conf_errors_count(const struct conf_errors *errs);

@@ -3,8 +3,9 @@
  *
  * conf_errors_new() / conf_errors_free(&errs); conf_errors_add() appends one
  * formatted line; conf_errors_here() appends one at the location set with
- * conf_errors_set_here() (the section an init hook is validating);
- * conf_errors_count() and conf_errors_get() read them back in order.
+ * conf_errors_set_here() (the section or table entry an init hook is
+ * validating); conf_errors_count() and conf_errors_get() read them back
+ * in order.
  * conf_excerpt() prepares admin text for quoting in a line.
  *
  * Contract: the list owns its strings; conf_errors_get() results live until

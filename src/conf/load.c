@@ -14,6 +14,13 @@
  * does the literal key `tls.required: yes`; setting both is an error). A
  * top-level `helo.enabled: yes` is the option enabled of section helo.
  *
+ * Tables (CONF_TABLE, see conf.h): the option's value must be a mapping of
+ * entry names; each entry's mapping is filled exactly like a section's,
+ * from the entry section's options and defaults, into a values struct of
+ * its own in the conf's arena, with the entry's key path
+ * ("rate_limits.limits.per_sender.burst") in messages. Entries are filled
+ * in file order (after includes are merged), then sorted by name.
+ *
  * Includes: patterns are relative to the main file's directory; each
  * pattern's matches are read in sorted order after the main file, skipping
  * directories; an empty match is fine. Mappings merge recursively, anything
@@ -23,14 +30,16 @@
  * Contract: on success the caller owns the returned conf (one reference,
  * see snapshot.c); on failure NULL is returned, errs holds at least one
  * line, and everything allocated (including init hooks' work, through
- * fini) is released. Every value lives in the conf's arena. The only
+ * fini, for sections and table entries alike) is released. Every value lives in the conf's arena. The only
  * shared state is the atomic generation counter, so loads may run on any
  * thread while other threads use published snapshots. glob(3) is called,
  * so loads should not run on two threads at once.
  *
  * SECURITY: policy files are admin input: each file is bounded by
  * CONF_YAML_MAX_BYTES (checked while reading, not trusted from stat),
- * include count by CONF_INCLUDE_MAX; see yaml_tree.h for the YAML limits.
+ * include count by CONF_INCLUDE_MAX, entries of a table by CONF_TABLE_MAX,
+ * entry names to CONF_TABLE_NAME_MAX bytes of [A-Za-z0-9_-]; see
+ * yaml_tree.h for the YAML limits.
  */
 #include "config.h"
 
@@ -52,15 +61,29 @@
 
 #define CONF_INCLUDE_MAX 256
 #define CONF_INCLUDE_KEY "include"
+#define CONF_TABLE_NAME_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* The table stored at a CONF_TABLE option's offset in values. */
+#define TABLE_OF(values, option) \
+	((struct conf_table *)(void *)((char *)(values) + (option)->offset))
 
 /* Loads completed so far, for struct conf's generation. */
 static atomic_ulong conf_generation;
 
-/* Where a section was declared, and which of its options were set. */
+/* A mapping being filled: a section's values or one table entry's. */
+struct load_target {
+	const struct conf_section *section;
+	void *values;
+	bool *set;         /* per option: set already */
+	const char *path;  /* the mapping's key path; "" at the top level */
+};
+
+/* Where a section was declared, and its values being filled. */
 struct load_section {
 	const char *file;
 	unsigned line;
-	bool *set;
+	struct load_target target;
 };
 
 struct load {
@@ -293,13 +316,12 @@ load_section_index(const struct conf *conf, const char *name, size_t len)
 	return i;
 }
 
-/* The full key path of a section's option, for messages. */
+/* The full key path of key under prefix, for messages. */
 static const char *
-load_path(struct arena *arena, const struct conf_section *section,
-    const char *key)
+load_path(struct arena *arena, const char *prefix, const char *key)
 {
-	return section->name[0] == '\0' ? key :
-	    arena_sprintf(arena, "%s.%s", section->name, key);
+	return prefix[0] == '\0' ? key :
+	    arena_sprintf(arena, "%s.%s", prefix, key);
 }
 
 /* Does any option of section lie under prefix + "."? */
@@ -314,39 +336,172 @@ load_has_prefix(const struct conf_section *section, const char *prefix)
 	return false;
 }
 
-/* One key/value of section si's mapping; nested mappings recurse with
- * their keys joined by '.'. */
+/* key's path under t for a message: t's path as is (bounded: a section's
+ * name or a checked entry name), the key, admin text, excerpted. */
+static const char *
+load_quote(struct load *ld, const struct load_target *t, const char *key)
+{
+	char ex[CONF_EXCERPT_MAX + 4];
+
+	return arena_sprintf(ld->tmp, "%s%s%s", t->path,
+	    t->path[0] != '\0' ? "." : "", conf_excerpt(key, ex, sizeof(ex)));
+}
+
+static void load_table(struct load *ld, const struct conf_option *option,
+    const char *path, const struct conf_ynode *value,
+    struct conf_table *table);
+
+/* One key/value of target's mapping; nested mappings recurse with their
+ * keys joined by '.'. */
 static void
-load_pair(struct load *ld, size_t si, const char *prefix,
+load_pair(struct load *ld, const struct load_target *t, const char *prefix,
     const struct conf_ypair *pair)
 {
-	const struct conf_section *section = ld->conf->sections[si];
+	const struct conf_option *options = t->section->options;
 	const char *key = prefix == NULL ? pair->key :
 	    arena_sprintf(ld->tmp, "%s.%s", prefix, pair->key);
-	const char *path = load_path(ld->tmp, section, key);
+	const char *path = load_path(ld->tmp, t->path, key);
 	const struct conf_ynode *value = pair->value;
-	char ex[CONF_EXCERPT_MAX + 4];
 	size_t oi;
 
-	for (oi = 0; section->options[oi].key != NULL; oi++)
-		if (strcmp(section->options[oi].key, key) == 0)
+	for (oi = 0; options[oi].key != NULL; oi++)
+		if (strcmp(options[oi].key, key) == 0)
 			break;
-	if (section->options[oi].key != NULL) {
-		if (ld->state[si].set[oi])
+	if (options[oi].key != NULL) {
+		if (t->set[oi])
 			conf_errors_add(ld->errs, value->file, pair->key_line,
-			    "option '%s' is set twice",
-			    conf_excerpt(path, ex, sizeof(ex)));
-		ld->state[si].set[oi] = true;
-		conf_option_parse(&section->options[oi], path, value,
-		    ld->conf->values[si], ld->conf->arena, ld->errs);
+			    "option '%s' is set twice", path);
+		t->set[oi] = true;
+		if (options[oi].type == CONF_TABLE)
+			load_table(ld, &options[oi], path, value,
+			    TABLE_OF(t->values, &options[oi]));
+		else
+			conf_option_parse(&options[oi], path, value,
+			    t->values, ld->conf->arena, ld->errs);
 	} else if (value->kind == CONF_YNODE_MAPPING &&
-	    load_has_prefix(section, key)) {
+	    load_has_prefix(t->section, key)) {
 		for (size_t i = 0; i < value->n; i++)
-			load_pair(ld, si, key, &value->pairs[i]);
+			load_pair(ld, t, key, &value->pairs[i]);
 	} else {
 		conf_errors_add(ld->errs, value->file, pair->key_line,
-		    "unknown option '%s'", conf_excerpt(path, ex, sizeof(ex)));
+		    "unknown option '%s'", load_quote(ld, t, key));
 	}
+}
+
+/* Values with every option of section at its default; *set_r (in tmp)
+ * has room for one flag per option. */
+static void *
+load_new_values(struct load *ld, const struct conf_section *section,
+    const char *path, bool **set_r)
+{
+	struct arena *arena = ld->conf->arena;
+	void *values = arena_zalloc(arena, section->size ? section->size : 1);
+	size_t n = 0;
+
+	for (; section->options[n].key != NULL; n++)
+		conf_option_default(&section->options[n],
+		    load_path(ld->tmp, path, section->options[n].key), values,
+		    arena);
+	*set_r = arena_zalloc(ld->tmp, n + 1);
+	return values;
+}
+
+/* Is name a usable entry name: 1 to CONF_TABLE_NAME_MAX bytes of
+ * CONF_TABLE_NAME_CHARS? */
+static bool
+load_entry_name_ok(const char *name)
+{
+	size_t len = strnlen(name, CONF_TABLE_NAME_MAX + 1);
+
+	return len > 0 && len <= CONF_TABLE_NAME_MAX &&
+	    strspn(name, CONF_TABLE_NAME_CHARS) == len;
+}
+
+/* qsort order of entries: by name (unique within a mapping). */
+static int
+load_entry_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct conf_entry_head *const *)a)->name,
+	    (*(const struct conf_entry_head *const *)b)->name);
+}
+
+/* One table entry from its key/value: the head, defaults, then the
+ * entry's own mapping (a null means all defaults). */
+static struct conf_entry_head *
+load_entry(struct load *ld, const struct conf_section *entry,
+    const char *table_path, const struct conf_ypair *pair)
+{
+	struct load_target t = { entry, NULL, NULL,
+	    arena_sprintf(ld->tmp, "%s.%s", table_path, pair->key) };
+	const struct conf_ynode *value = pair->value;
+	struct conf_entry_head *head;
+
+	t.values = head = load_new_values(ld, entry, t.path, &t.set);
+	head->name = arena_strdup(ld->conf->arena, pair->key);
+	head->file = arena_strdup(ld->conf->arena, value->file);
+	head->line = pair->key_line;
+	if (value->kind == CONF_YNODE_MAPPING)
+		for (size_t i = 0; i < value->n; i++)
+			load_pair(ld, &t, NULL, &value->pairs[i]);
+	else if (!conf_ytree_is_null(value))
+		conf_errors_add(ld->errs, value->file, value->line,
+		    "%s: expected a mapping", t.path);
+	return head;
+}
+
+/* A CONF_TABLE option's value: a mapping of entry names, each to a
+ * mapping of the entry section's options; null is an empty table. */
+static void
+load_table(struct load *ld, const struct conf_option *option,
+    const char *path, const struct conf_ynode *value,
+    struct conf_table *table)
+{
+	struct arena *arena = ld->conf->arena;
+	char ex[CONF_EXCERPT_MAX + 4];
+
+	memset(table, 0, sizeof(*table));
+	if (conf_ytree_is_null(value))
+		return;
+	if (value->kind != CONF_YNODE_MAPPING) {
+		conf_errors_add(ld->errs, value->file, value->line,
+		    "%s: expected a mapping of %s names, got %s", path,
+		    option->entry->name, conf_ytree_kind_name(value));
+		return;
+	}
+	if (value->n > CONF_TABLE_MAX) {
+		/* At the first key too many, which may be in an include. */
+		conf_errors_add(ld->errs,
+		    value->pairs[CONF_TABLE_MAX].value->file,
+		    value->pairs[CONF_TABLE_MAX].key_line,
+		    "%s: more than %d entries", path, CONF_TABLE_MAX);
+		return;
+	}
+	if (value->n == 0)
+		return;
+	/* Filled in file order, so errors come in file order too; then
+	 * sorted by name. */
+	table->values = arena_alloc(arena, value->n * sizeof(*table->values));
+	for (size_t i = 0; i < value->n; i++) {
+		const struct conf_ypair *pair = &value->pairs[i];
+
+		if (!load_entry_name_ok(pair->key)) {
+			conf_errors_add(ld->errs, pair->value->file,
+			    pair->key_line, "%s: bad %s name '%s': use 1 to %d "
+			    "letters, digits, '_' or '-'", path,
+			    option->entry->name,
+			    conf_excerpt(pair->key, ex, sizeof(ex)),
+			    CONF_TABLE_NAME_MAX);
+			continue;
+		}
+		table->values[table->n++] = load_entry(ld, option->entry,
+		    path, pair);
+	}
+	qsort(table->values, table->n, sizeof(*table->values),
+	    load_entry_cmp);
+	table->names = arena_alloc(arena, value->n * sizeof(*table->names));
+	for (size_t i = 0; i < table->n; i++)
+		table->names[i] =
+		    ((const struct conf_entry_head *)table->values[i])->name;
 }
 
 /* A top-level "section.option" key: the option of that section. */
@@ -366,7 +521,7 @@ load_dotted(struct load *ld, const struct conf_ypair *pair)
 		ld->state[si].line = pair->key_line;
 	}
 	sub.key = dot + 1;
-	load_pair(ld, si, NULL, &sub);
+	load_pair(ld, &ld->state[si].target, NULL, &sub);
 	return true;
 }
 
@@ -390,8 +545,8 @@ load_walk(struct load *ld, const struct conf_ynode *root)
 			ld->state[si].line = pair->key_line;
 			if (value->kind == CONF_YNODE_MAPPING) {
 				for (size_t j = 0; j < value->n; j++)
-					load_pair(ld, si, NULL,
-					    &value->pairs[j]);
+					load_pair(ld, &ld->state[si].target,
+					    NULL, &value->pairs[j]);
 			} else if (!conf_ytree_is_null(value)) {
 				conf_errors_add(ld->errs, value->file,
 				    value->line, "%s: expected a mapping",
@@ -400,7 +555,7 @@ load_walk(struct load *ld, const struct conf_ynode *root)
 		} else if (load_dotted(ld, pair)) {
 			continue;
 		} else if (top < ld->conf->n_sections) {
-			load_pair(ld, top, NULL, pair);
+			load_pair(ld, &ld->state[top].target, NULL, pair);
 		} else {
 			conf_errors_add(ld->errs, value->file, pair->key_line,
 			    "unknown option '%s'",
@@ -431,59 +586,123 @@ load_defaults(struct load *ld, const struct conf_section *const *sections,
 	ld->state = arena_zalloc(ld->tmp, (n_sections + 1) *
 	    sizeof(*ld->state));
 	for (size_t i = 0; i < n_sections; i++) {
-		const struct conf_section *s = sections[i];
-		size_t n = 0;
+		struct load_target *t = &ld->state[i].target;
 
-		conf->values[i] = arena_zalloc(arena, s->size ? s->size : 1);
-		for (; s->options[n].key != NULL; n++)
-			conf_option_default(&s->options[n],
-			    load_path(ld->tmp, s, s->options[n].key),
-			    conf->values[i], arena);
-		ld->state[i].set = arena_zalloc(ld->tmp, n + 1);
+		t->section = sections[i];
+		t->path = sections[i]->name;
+		t->values = conf->values[i] = load_new_values(ld, sections[i],
+		    t->path, &t->set);
 	}
 }
 
-/* Call section fini hooks [0, n) and free the conf. */
+/* Call the fini hooks of section si whose init step ran: its table
+ * entries' (the first steps of them, in init order) and its own (when
+ * steps exceeds the entries). SIZE_MAX: all of them. */
 static void
-load_release(struct conf *conf, size_t n)
+load_fini_section(struct conf *conf, size_t si, size_t steps)
+{
+	const struct conf_section *s = conf->sections[si];
+	const struct conf_option *o;
+	size_t entries = 0;
+
+	for (o = s->options; o->key != NULL; o++)
+		if (o->type == CONF_TABLE)
+			entries += TABLE_OF(conf->values[si], o)->n;
+	if (steps > entries && s->fini != NULL)
+		s->fini(conf->values[si]);
+	for (o = s->options; o->key != NULL; o++) {
+		const struct conf_table *t;
+
+		if (o->type != CONF_TABLE)
+			continue;
+		t = TABLE_OF(conf->values[si], o);
+		for (size_t j = 0; j < t->n; j++, steps--) {
+			if (steps == 0)
+				return;
+			if (o->entry->fini != NULL)
+				o->entry->fini(t->values[j]);
+		}
+	}
+}
+
+/* Call the fini hooks of sections [0, n) and of section n's first steps
+ * init steps (see load_fini_section), then free the conf. */
+static void
+load_release(struct conf *conf, size_t n, size_t steps)
 {
 	for (size_t i = 0; i < n; i++)
-		if (conf->sections[i]->fini != NULL)
-			conf->sections[i]->fini(conf->values[i]);
+		load_fini_section(conf, i, SIZE_MAX);
+	if (n < conf->n_sections && steps > 0)
+		load_fini_section(conf, n, steps);
 	arena_free(&conf->arena);
 	free(conf);
 }
 
-/* Run init hooks in order, each with its section's location for
+/* Call one init hook with conf_errors_here() at file:line; a failure
+ * that added no error line gets one naming what (kind and name). */
+static bool
+load_hook(struct load *ld, const struct conf_section *s, void *values,
+    const char *file, unsigned line, const char *kind, const char *name)
+{
+	bool good;
+
+	if (s->init == NULL)
+		return true;
+	conf_errors_set_here(ld->errs, file, line);
+	good = s->init(values, ld->conf->arena, ld->errs);
+	if (!good && !load_failed(ld))
+		conf_errors_here(ld->errs, "%s%s%s: invalid settings", kind,
+		    name[0] ? " " : "", name);
+	return good && !load_failed(ld);
+}
+
+/* Section si's init steps: each table entry's init, then its own. Counts
+ * the steps begun in *steps_r, the failed one included. */
+static bool
+load_init_section(struct load *ld, size_t si, size_t *steps_r)
+{
+	const struct conf_section *s = ld->conf->sections[si];
+	void *values = ld->conf->values[si];
+
+	*steps_r = 0;
+	for (const struct conf_option *o = s->options; o->key != NULL; o++) {
+		const struct conf_table *t;
+
+		if (o->type != CONF_TABLE)
+			continue;
+		t = TABLE_OF(values, o);
+		for (size_t j = 0; j < t->n; j++) {
+			const struct conf_entry_head *head = t->values[j];
+
+			++*steps_r;
+			if (!load_hook(ld, o->entry, t->values[j], head->file,
+			    head->line, o->entry->name, head->name))
+				return false;
+		}
+	}
+	++*steps_r;
+	return load_hook(ld, s, values, ld->state[si].file ?
+	    ld->state[si].file : ld->main_file, ld->state[si].line,
+	    s->name[0] ? "section" : "top-level options", s->name);
+}
+
+/* Run init hooks in order, each with its location for
  * conf_errors_here(); on failure undo the ones that ran. */
 static bool
 load_init(struct load *ld)
 {
 	struct conf *conf = ld->conf;
-	size_t i;
+	size_t i, steps = 0;
 
-	for (i = 0; i < conf->n_sections; i++) {
-		const struct conf_section *s = conf->sections[i];
-		bool good;
-
-		if (s->init == NULL)
-			continue;
-		conf_errors_set_here(ld->errs, ld->state[i].file ?
-		    ld->state[i].file : ld->main_file, ld->state[i].line);
-		good = s->init(conf->values[i], conf->arena, ld->errs);
-		if (!good && !load_failed(ld))
-			conf_errors_here(ld->errs, "%s%s: invalid settings",
-			    s->name[0] ? "section " : "top-level options",
-			    s->name);
-		if (!good || load_failed(ld))
+	for (i = 0; i < conf->n_sections; i++)
+		if (!load_init_section(ld, i, &steps))
 			break;
-	}
 	conf_errors_set_here(ld->errs, NULL, 0);
 	if (i == conf->n_sections)
 		return true;
-	/* fini for every section whose init ran, the failed one included:
-	 * it may have made something before it failed. */
-	load_release(conf, i + 1);
+	/* fini for every hook that ran, the failed one included: it may
+	 * have made something before it failed. */
+	load_release(conf, i, steps);
 	ld->conf = NULL;
 	return false;
 }
@@ -498,7 +717,7 @@ load_finish(struct load *ld, const struct conf_ynode *root,
 	load_defaults(ld, sections, n_sections);
 	load_walk(ld, root);
 	if (load_failed(ld)) {
-		load_release(ld->conf, 0);
+		load_release(ld->conf, 0, 0);
 		return NULL;
 	}
 	if (!load_init(ld))
@@ -570,6 +789,6 @@ conf_free(struct conf **conf_p)
 
 	if (conf == NULL)
 		return;
-	load_release(conf, conf->n_sections);
+	load_release(conf, conf->n_sections, 0);
 	*conf_p = NULL;
 }

@@ -4,6 +4,10 @@
  * Everything taken from the tables is escaped for roff (backslashes,
  * hyphens, and a '.' or '\'' at the start of a line, which would otherwise
  * be read as a request), so a doc string can say anything.
+ *
+ * A table option (CONF_TABLE) is followed by its entry section's options,
+ * indented, each as SECTION.TABLE.\fIentry\fR.OPTION with the entry
+ * section's name in italics standing for an entry's name.
  */
 #include "config.h"
 
@@ -66,6 +70,7 @@ default_text(const struct conf_option *option)
 		return name ? name : "none";
 	case CONF_STRING_LIST:
 	case CONF_CIDR_LIST:
+	case CONF_TABLE:
 		return "empty";
 	case CONF_STRING:
 	case CONF_REPLY:
@@ -108,15 +113,40 @@ write_option_facts(FILE *out, const struct conf_option *option)
 	}
 }
 
-/* One .TP entry. */
+/* What every table's entry names and values are, and the entry's doc. */
 static void
-write_option(FILE *out, const struct conf_section *section,
+write_table_rules(FILE *out, const struct conf_section *entry)
+{
+	fputs(".br\nEach key of this mapping names one \\fI", out);
+	roff_puts(out, entry->name, 0);
+	fprintf(out, "\\fR: 1 to %d letters, digits, \\(aq_\\(aq or "
+	    "\\(aq\\-\\(aq; at most %d of them. Its value is a mapping of "
+	    "the options below; options it leaves out take their defaults.\n",
+	    CONF_TABLE_NAME_MAX, CONF_TABLE_MAX);
+	if (entry->doc != NULL && entry->doc[0] != '\0') {
+		fputs(".br\n", out);
+		roff_puts(out, entry->doc, 1);
+		fputc('\n', out);
+	}
+}
+
+/* One .TP entry; prefix is the key path before option's key, and entry
+ * (not NULL inside a table) the name set in italics after it. */
+static void
+write_option(FILE *out, const char *prefix, const char *entry,
     const struct conf_option *option)
 {
-	fputs(".TP\n.B ", out);
-	if (section->name[0] != '\0') {
-		roff_puts(out, section->name, 0);
+	char path[512];
+
+	fputs(entry != NULL ? ".TP\n.BI " : ".TP\n.B ", out);
+	if (prefix[0] != '\0') {
+		roff_puts(out, prefix, 0);
 		fputc('.', out);
+	}
+	if (entry != NULL) {
+		fputc(' ', out);
+		roff_puts(out, entry, 0);
+		fputs(" .", out);
 	}
 	roff_puts(out, option->key, 0);
 	fputc('\n', out);
@@ -126,6 +156,18 @@ write_option(FILE *out, const struct conf_section *section,
 		roff_puts(out, option->doc, 1);
 		fputc('\n', out);
 	}
+	if (option->type != CONF_TABLE)
+		return;
+	/* The entry's options, indented under the table. conf.h allows no
+	 * table inside an entry, so this goes one level deep. */
+	write_table_rules(out, option->entry);
+	snprintf(path, sizeof(path), "%s%s%s", prefix,
+	    prefix[0] != '\0' ? "." : "", option->key);
+	fputs(".RS\n", out);
+	for (const struct conf_option *o = option->entry->options;
+	    o->key != NULL; o++)
+		write_option(out, path, option->entry->name, o);
+	fputs(".RE\n", out);
 }
 
 /* One .SS subsection; the top-level one also documents include. */
@@ -157,7 +199,7 @@ write_section(FILE *out, const struct conf_section *section)
 	}
 	for (const struct conf_option *o = section->options; o->key != NULL;
 	    o++)
-		write_option(out, section, o);
+		write_option(out, section->name, NULL, o);
 }
 
 void

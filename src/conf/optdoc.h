@@ -6,7 +6,8 @@
  * per policy section (top-level options first, including the loader's own
  * `include`), one .TP entry per option giving its YAML key path, type (the
  * words of the page's Types glossary), default, bounds, enumeration values
- * and documentation.
+ * and documentation; a table's entry options follow it, indented, as
+ * SECTION.TABLE.\fIentry\fR.OPTION.
  *
  * Contract: writes to out only (errors are the stream's: check ferror());
  * reads the tables, keeps nothing. Thread safe.

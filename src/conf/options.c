@@ -6,7 +6,9 @@
  * bounds and stores the result at the option's offset in the section's
  * values struct. conf_option_default() runs an option's default_value
  * through the same YAML parser and type parser, so a default means exactly
- * what the same text would mean in a policy file. conf_name_code() and
+ * what the same text would mean in a policy file; for a CONF_TABLE option
+ * (filled by load.c, not here) it checks the declaration instead, since a
+ * table's default is always empty. conf_name_code() and
  * conf_code_name() implement the name<->code tables of conf.h.
  *
  * Texts accepted (see conf.h for the C types):
@@ -57,6 +59,7 @@ const struct conf_name_code conf_type_names[] = {
 	{ "list of strings", CONF_STRING_LIST },
 	{ "networks", CONF_CIDR_LIST },
 	{ "reply", CONF_REPLY },
+	{ "table", CONF_TABLE },
 	{ NULL, 0 },
 };
 
@@ -557,7 +560,15 @@ parse_reply(const struct conf_option *option, const char *path,
 	return true;
 }
 
-/* One parser per enum conf_type. */
+/* Die on a bad option table entry: a bug in the program, not the policy. */
+static _Noreturn void
+option_table_bug(const char *path)
+{
+	fprintf(stderr, "mxward: option %s: bad option table entry\n", path);
+	abort();
+}
+
+/* One parser per enum conf_type; none for CONF_TABLE (see load.c). */
 static bool (*const parsers[])(const struct conf_option *, const char *,
     const struct conf_ynode *, void *, struct arena *,
     struct conf_errors *) = {
@@ -580,13 +591,26 @@ conf_option_parse(const struct conf_option *option, const char *path,
 {
 	if ((size_t)option->type >= sizeof(parsers) / sizeof(parsers[0]) ||
 	    parsers[option->type] == NULL ||
-	    (option->type == CONF_ENUM && option->names == NULL)) {
-		fprintf(stderr, "mxward: option %s: bad option table entry\n",
-		    path);
-		abort();
-	}
+	    (option->type == CONF_ENUM && option->names == NULL))
+		option_table_bug(path);
 	return parsers[option->type](option, path, value, values, arena,
 	    errs);
+}
+
+/* A CONF_TABLE declaration: an entry section with a name, room for the
+ * head, no table inside, and no default (a table starts empty). */
+static void
+check_table(const struct conf_option *option, const char *path)
+{
+	const struct conf_section *entry = option->entry;
+
+	if (entry == NULL || entry->name == NULL || entry->name[0] == '\0' ||
+	    entry->size < sizeof(struct conf_entry_head) ||
+	    option->default_value != NULL)
+		option_table_bug(path);
+	for (const struct conf_option *o = entry->options; o->key; o++)
+		if (o->type == CONF_TABLE)
+			option_table_bug(path);
 }
 
 void
@@ -598,6 +622,10 @@ conf_option_default(const struct conf_option *option, const char *path,
 	struct conf_ynode *root, empty;
 	char file[256];
 
+	if (option->type == CONF_TABLE) {
+		check_table(option, path);
+		return;
+	}
 	/* values come zeroed: NULL strings, empty lists, zero numbers. */
 	if (option->default_value == NULL)
 		return;

@@ -34,13 +34,16 @@ extern const struct conf_name_code conf_type_names[];
 /*
  * Parse value for option (called path, e.g. "helo.invalid_score", in
  * messages) and store it into values. Returns false after adding errors.
+ * Not for CONF_TABLE options, which the loader fills itself (aborts).
  */
 bool conf_option_parse(const struct conf_option *option, const char *path,
     const struct conf_ynode *value, void *values, struct arena *arena,
     struct conf_errors *errs);
 
 /* Store option's default (or the type's zero) into values. Aborts the
- * process when the default does not parse: that is a bug in a table. */
+ * process when the default does not parse: that is a bug in a table. For
+ * CONF_TABLE it only checks the declaration (see conf.h), aborting when
+ * it is wrong: the table stays empty. */
 void conf_option_default(const struct conf_option *option, const char *path,
     void *values, struct arena *arena);
 

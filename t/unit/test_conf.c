@@ -1,5 +1,5 @@
 /*
- * test_conf.c - unit tests for src/conf: loading, errors, includes,
+ * test_conf.c - unit tests for src/conf: loading, errors, includes, tables,
  * snapshots, the man page writer
  *
  * Golden files: every t/unit/conf/NAME.yaml is loaded (from that directory,
@@ -36,7 +36,7 @@
 #include "slurp.h"
 #include "tap.h"
 
-/* ---- test sections: every type, bounds, hooks ---- */
+/* ---- test sections: every type, bounds, hooks, a table ---- */
 
 struct top_values {
 	char *authserv_id;
@@ -209,8 +209,129 @@ static const struct conf_section actions_section = {
 	sizeof(struct actions_values), NULL, NULL,
 };
 
+/* A table of named entries: rates.limits.NAME.OPTION. */
+
+enum { COUNT_MESSAGES, COUNT_RECIPIENTS };
+
+static const struct conf_name_code counts_names[] = {
+	{ "messages", COUNT_MESSAGES },
+	{ "recipients", COUNT_RECIPIENTS },
+	{ NULL, 0 },
+};
+
+struct limit_values {
+	struct conf_entry_head head;
+	struct conf_strlist key;
+	int counts;
+	char *rate;
+	long long burst;
+	bool dry_run;
+	bool notify;
+	char *compiled;   /* made by init outside the arena */
+};
+
+/* Entry hooks: live counts what init made and fini has not freed yet. */
+static _Atomic int limit_inits, limit_finis, limit_live;
+
+/* Per entry: compile, and refuse burst 13 loudly and 14 silently. */
+static bool
+limit_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	struct limit_values *v = values;
+
+	limit_inits++;
+	limit_live++;
+	v->compiled = xasprintf("%s=%s", v->head.name, v->rate);
+	if (v->burst == 13) {
+		conf_errors_here(errs, "limit %s: burst 13 refused by init",
+		    v->head.name);
+		return false;
+	}
+	return v->burst != 14;
+}
+
+static void
+limit_fini(void *values)
+{
+	struct limit_values *v = values;
+
+	limit_finis++;
+	limit_live--;
+	free(v->compiled);
+	v->compiled = NULL;
+}
+
+static const struct conf_option limit_options[] = {
+	{ "key", CONF_STRING_LIST, offsetof(struct limit_values, key),
+	  "[sender]", 0, 0, NULL, "What is counted per." },
+	{ "counts", CONF_ENUM, offsetof(struct limit_values, counts),
+	  "messages", 0, 0, counts_names, "What is counted." },
+	{ "rate", CONF_STRING, offsetof(struct limit_values, rate),
+	  "100 per 1h", 0, 0, NULL, "How many per period." },
+	{ "burst", CONF_INT, offsetof(struct limit_values, burst), "10",
+	  0, 1000, NULL, "Allowed above the rate." },
+	{ "dry_run", CONF_BOOL, offsetof(struct limit_values, dry_run), "no",
+	  0, 0, NULL, "Only log." },
+	{ "notify.enabled", CONF_BOOL, offsetof(struct limit_values, notify),
+	  NULL, 0, 0, NULL, "A nested key inside an entry." },
+	{ .key = NULL },
+};
+
+static const struct conf_section limit_section = {
+	"limit", "One named limit.", limit_options,
+	sizeof(struct limit_values), limit_init, limit_fini,
+};
+
+struct rates_values {
+	bool enabled;
+	struct conf_table limits;
+	bool entries_ready;  /* init: every entry's init ran before */
+};
+
+/* The section's init runs after its entries' and its fini before. */
+static bool rates_fini_saw_entries;
+
+static bool
+rates_init(void *values, struct arena *arena, struct conf_errors *errs)
+{
+	struct rates_values *v = values;
+
+	v->entries_ready = true;
+	for (size_t i = 0; i < v->limits.n; i++)
+		if (((struct limit_values *)v->limits.values[i])->compiled ==
+		    NULL)
+			v->entries_ready = false;
+	return true;
+}
+
+static void
+rates_fini(void *values)
+{
+	struct rates_values *v = values;
+
+	rates_fini_saw_entries = true;
+	for (size_t i = 0; i < v->limits.n; i++)
+		if (((struct limit_values *)v->limits.values[i])->compiled ==
+		    NULL)
+			rates_fini_saw_entries = false;
+}
+
+static const struct conf_option rates_options[] = {
+	{ "enabled", CONF_BOOL, offsetof(struct rates_values, enabled), "yes",
+	  0, 0, NULL, "Count at all." },
+	{ "limits", CONF_TABLE, offsetof(struct rates_values, limits), NULL,
+	  0, 0, NULL, "Named limits.", &limit_section },
+	{ .key = NULL },
+};
+
+static const struct conf_section rates_section = {
+	"rates", "Rate limits.", rates_options, sizeof(struct rates_values),
+	rates_init, rates_fini,
+};
+
 static const struct conf_section *const sections[] = {
 	&top_section, &limits_section, &helo_section, &actions_section,
+	&rates_section,
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -277,23 +398,56 @@ dump_value(struct buf *b, const struct conf_option *o, const void *values)
 		    r->text ? r->text : "(null)");
 		break;
 	}
+	case CONF_TABLE: {
+		const struct conf_table *t = (const void *)p;
+
+		/* Names, and where each entry's head says it was declared. */
+		buf_putc(b, '{');
+		for (size_t i = 0; i < t->n; i++) {
+			const struct conf_entry_head *h = t->values[i];
+
+			buf_appendf(b, "%s%s: %s:%u%s", i ? ", " : "",
+			    t->names[i], h->file, h->line,
+			    h->name == t->names[i] ? "" : " (head differs)");
+		}
+		buf_putc(b, '}');
+		break;
+	}
 	}
 }
 
-/* Every option of every section, "path = value" per line. */
+/* Every option of section, "path = value" per line; a table's entries
+ * follow it, each option under PATH.NAME. */
+static void
+dump_options(struct buf *b, const char *prefix,
+    const struct conf_section *s, const void *values)
+{
+	for (const struct conf_option *o = s->options; o->key; o++) {
+		const struct conf_table *t = (const void *)
+		    ((const char *)values + o->offset);
+		char *path = xasprintf("%s%s%s", prefix, prefix[0] ? "." : "",
+		    o->key);
+
+		buf_appendf(b, "%s = ", path);
+		dump_value(b, o, values);
+		buf_putc(b, '\n');
+		for (size_t i = 0; o->type == CONF_TABLE && i < t->n; i++) {
+			char *sub = xasprintf("%s.%s", path, t->names[i]);
+
+			dump_options(b, sub, o->entry, t->values[i]);
+			free(sub);
+		}
+		free(path);
+	}
+}
+
+/* Every option of every section. */
 static void
 dump_conf(struct buf *b, const struct conf *conf)
 {
-	for (size_t i = 0; i < conf->n_sections; i++) {
-		const struct conf_section *s = conf->sections[i];
-
-		for (const struct conf_option *o = s->options; o->key; o++) {
-			buf_appendf(b, "%s%s%s = ", s->name,
-			    s->name[0] ? "." : "", o->key);
-			dump_value(b, o, conf_section_values(conf, i));
-			buf_putc(b, '\n');
-		}
-	}
+	for (size_t i = 0; i < conf->n_sections; i++)
+		dump_options(b, conf->sections[i]->name, conf->sections[i],
+		    conf_section_values(conf, i));
 }
 
 /* The error lines, one per line. */
@@ -366,6 +520,10 @@ expect_error(const char *text, const char *want, const char *name)
 	((const struct limits_values *)conf_section_values((conf), 1))
 #define TOP(conf) \
 	((const struct top_values *)conf_section_values((conf), 0))
+#define RATES(conf) \
+	((const struct rates_values *)conf_section_values((conf), 4))
+#define LIMIT(conf, i) \
+	((const struct limit_values *)RATES(conf)->limits.values[i])
 
 /* ---- golden files ---- */
 
@@ -705,6 +863,147 @@ test_values(void)
 	ok(errs == NULL, "conf_errors_free clears the pointer");
 }
 
+/* ---- tables of named entries ---- */
+
+/* "rates:\n  limits:\n" and n entries "    eNNN: {burst: 1}". */
+static char *
+many_entries(size_t n)
+{
+	struct buf *b = buf_new();
+	char *s;
+
+	buf_puts(b, "rates:\n  limits:\n");
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(b, "    e%03zu: {burst: 1}\n", i);
+	s = buf_steal(b);
+	buf_free(&b);
+	return s;
+}
+
+#define LONG_NAME \
+	"n23456789_123456789-123456789_123456789-123456789_123456789-1234"
+
+/* Two entries with defaults, sorted, each with its head and init. */
+static void
+test_table_values(void)
+{
+	struct conf_errors *errs = conf_errors_new();
+	int inits = limit_inits, finis = limit_finis;
+	struct conf *conf = load_str("rates:\n  limits:\n"
+	    "    zz: {burst: 3, key: [sender, recipient]}\n"
+	    "    aa:\n      counts: recipients\n", errs);
+	const struct conf_table *t;
+
+	if (!ok(conf != NULL, "a table with two entries loads")) {
+		conf_errors_free(&errs);
+		return;
+	}
+	t = &RATES(conf)->limits;
+	is_int((long long)t->n, 2, "two entries");
+	is_str(t->names[0], "aa", "sorted by name: aa first");
+	is_str(t->names[1], "zz", "then zz");
+	ok(LIMIT(conf, 0)->head.name == t->names[0] &&
+	    LIMIT(conf, 1)->head.name == t->names[1], "head names are names");
+	ok(strcmp(LIMIT(conf, 0)->head.file, "mem.yaml") == 0 &&
+	    LIMIT(conf, 0)->head.line == 4 && LIMIT(conf, 1)->head.line == 3,
+	    "heads locate the entries' keys");
+	ok(LIMIT(conf, 0)->counts == COUNT_RECIPIENTS &&
+	    LIMIT(conf, 0)->burst == 10 && LIMIT(conf, 0)->key.n == 1 &&
+	    strcmp(LIMIT(conf, 0)->key.v[0], "sender") == 0 &&
+	    strcmp(LIMIT(conf, 0)->rate, "100 per 1h") == 0,
+	    "defaults per entry");
+	ok(LIMIT(conf, 1)->counts == COUNT_MESSAGES &&
+	    LIMIT(conf, 1)->burst == 3 && LIMIT(conf, 1)->key.n == 2,
+	    "values per entry");
+	is_int(limit_inits - inits, 2, "init once per entry");
+	is_str(LIMIT(conf, 1)->compiled, "zz=100 per 1h", "init saw its name");
+	ok(RATES(conf)->entries_ready,
+	    "the section's init runs after its entries'");
+	rates_fini_saw_entries = false;
+	conf_free(&conf);
+	is_int(limit_finis - finis, 2, "fini once per entry");
+	ok(rates_fini_saw_entries, "the section's fini runs before theirs");
+	is_int(conf_errors_count(errs), 0, "no errors");
+	conf_errors_free(&errs);
+
+	/* Only the unknown key is cut in a message, not the entry's name. */
+	expect_error("rates:\n  limits:\n    " LONG_NAME ":\n"
+	    "      bogus: 1\n",
+	    "mem.yaml:4: unknown option 'rates.limits." LONG_NAME ".bogus'",
+	    "a 64-byte entry name is quoted whole");
+}
+
+/* Empty tables: the default, null, {}; and the 256-entry bound. */
+static void
+test_table_sizes(void)
+{
+	static const char *const empty[] = {
+		"workers: 2\n", "rates:\n  limits:\n", "rates: {limits: {}}\n",
+		"rates: {limits: ~}\n",
+	};
+	struct conf_errors *errs = conf_errors_new();
+	struct conf *conf;
+	char *text;
+
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		conf = load_str(empty[i], errs);
+		ok(conf != NULL && RATES(conf)->limits.n == 0 &&
+		    RATES(conf)->entries_ready, "empty table %zu", i);
+		conf_free(&conf);
+	}
+	text = many_entries(256);
+	conf = load_str(text, errs);
+	ok(conf != NULL && RATES(conf)->limits.n == 256 &&
+	    strcmp(RATES(conf)->limits.names[255], "e255") == 0,
+	    "256 entries load");
+	conf_free(&conf);
+	free(text);
+	is_int(conf_errors_count(errs), 0, "no errors");
+	text = many_entries(257);
+	expect_error(text, "mem.yaml:259: rates.limits: more than 256 entries",
+	    "257 entries refused at the 257th");
+	free(text);
+	conf_errors_free(&errs);
+}
+
+/* Entry init failures: located at the entry, fini for those that ran. */
+static void
+test_table_init(void)
+{
+	const struct conf_section *const list[] = { &rates_section,
+	    &helo_section };
+	const char *later = "rates: {limits: {a: {}, b: {}}}\n"
+	    "helo: {fail_init: yes}\n";
+	int inits = limit_inits, finis = limit_finis;
+	struct conf_errors *errs = conf_errors_new();
+	struct conf *conf;
+
+	rates_fini_saw_entries = false;
+	expect_error("rates:\n  limits:\n    c: {}\n    b:\n      burst: 13\n"
+	    "    a: {}\n", "mem.yaml:4: limit b: burst 13 refused by init",
+	    "entry init error at the entry's key");
+	is_int(limit_inits - inits, 2, "inits up to the failed one (a, b)");
+	is_int(limit_finis - finis, 2, "fini for both, the failed one too");
+	ok(!rates_fini_saw_entries, "no section fini: its init never ran");
+	expect_error("rates:\n  limits:\n    quiet: {burst: 14}\n",
+	    "mem.yaml:3: limit quiet: invalid settings",
+	    "a silent entry init failure gets a line");
+	inits = limit_inits;
+	expect_error("rates:\n  limits:\n    a: {}\nbogus: 1\n",
+	    "mem.yaml:4: unknown option 'bogus'", "a parse error elsewhere");
+	is_int(limit_inits - inits, 0, "no entry init after a parse error");
+	/* A later section fails: every entry of an earlier one is undone. */
+	inits = limit_inits;
+	finis = limit_finis;
+	conf = conf_load_buffer("mem.yaml", later, strlen(later), list, 2,
+	    errs);
+	ok(conf == NULL, "a later section's init fails the load");
+	is_int(limit_inits - inits, 2, "both entries were initialised");
+	is_int(limit_finis - finis, 2, "and both finalised");
+	is_int(limit_live, 0, "no entry left initialised");
+	conf_errors_free(&errs);
+}
+
 /* ---- hooks and snapshots ---- */
 
 /* A failing init: its location, and fini for every init that ran. */
@@ -856,6 +1155,14 @@ test_man(void)
 	    "a doc line starting with a dot is escaped");
 	ok(strstr(text, "\n.SH") == NULL && strncmp(text, ".SH", 3) != 0,
 	    "no .SH of its own (the template has it)");
+	ok(strstr(text, ".B rates.limits\n\\fItable\\fR; default "
+	    "\\fBempty\\fR.\n") != NULL, "a table option and its type");
+	ok(strstr(text, "names one \\fIlimit\\fR: 1 to 64 letters") != NULL,
+	    "entry names explained");
+	ok(strstr(text, ".RS\n.TP\n.BI rates.limits. limit .key\n") != NULL &&
+	    strstr(text, ".BI rates.limits. limit .notify.enabled\n") != NULL &&
+	    strstr(text, "A nested key inside an entry.\n.RE\n") != NULL,
+	    "entry options indented as rates.limits.\\fIlimit\\fR.OPTION");
 	free(text);
 }
 
@@ -901,11 +1208,11 @@ static const struct conf_section bad_default_section = {
 	"bad", NULL, bad_default_options, sizeof(long long), NULL, NULL,
 };
 
-/* A default that does not parse is a table bug: the load aborts. */
-static void
-test_bad_default(void)
+/* Does loading "" with section alone abort the process? */
+static bool
+load_aborts(const struct conf_section *section)
 {
-	const struct conf_section *const list[] = { &bad_default_section };
+	const struct conf_section *const list[] = { section };
 	int status = 0;
 	pid_t pid = fork();
 
@@ -916,9 +1223,48 @@ test_bad_default(void)
 		conf_load_buffer("x", "", 0, list, 1, errs);
 		_exit(0);
 	}
-	ok(pid > 0 && waitpid(pid, &status, 0) == pid &&
-	    WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
-	    "bad default aborts");
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/* Bad table declarations: one option each, all about a table. */
+static const struct conf_section small_entry = {
+	"small", NULL, no_options, sizeof(char *), NULL, NULL,
+};
+static const struct conf_option table_in_entry_options[] = {
+	{ "inner", CONF_TABLE, sizeof(struct conf_entry_head), NULL, 0, 0,
+	  NULL, NULL, &limit_section },
+	{ .key = NULL },
+};
+static const struct conf_section table_in_entry = {
+	"outer", NULL, table_in_entry_options,
+	sizeof(struct conf_entry_head) + sizeof(struct conf_table), NULL, NULL,
+};
+static const struct conf_option bad_table_options[][2] = {
+	{ { "t", CONF_TABLE, 0, NULL, 0, 0, NULL, NULL, NULL } },
+	{ { "t", CONF_TABLE, 0, "{}", 0, 0, NULL, NULL, &limit_section } },
+	{ { "t", CONF_TABLE, 0, NULL, 0, 0, NULL, NULL, &small_entry } },
+	{ { "t", CONF_TABLE, 0, NULL, 0, 0, NULL, NULL, &table_in_entry } },
+};
+
+/* A default that does not parse, or a bad table declaration, is a bug
+ * in the tables: the load aborts. */
+static void
+test_bad_default(void)
+{
+	static const char *const why[] = {
+		"no entry section", "a default", "entry smaller than its head",
+		"a table inside an entry",
+	};
+
+	ok(load_aborts(&bad_default_section), "bad default aborts");
+	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
+		const struct conf_section section = { "bad", NULL,
+		    bad_table_options[i], sizeof(struct conf_table), NULL,
+		    NULL };
+
+		ok(load_aborts(&section), "table with %s aborts", why[i]);
+	}
 }
 
 /* The name<->code helpers. */
@@ -943,6 +1289,9 @@ main(void)
 	test_values();
 	test_init_failure();
 	test_init_absent();
+	test_table_values();
+	test_table_sizes();
+	test_table_init();
 	test_snapshots();
 	test_man();
 	test_bad_default();
