@@ -10,7 +10,10 @@
  * CONTRACT
  *	A family has at most one label; its values are given at registration
  *	and a series is addressed by the index of its value (0 when the family
- *	has no label). Names, help texts and label values are copied, so the
+ *	has no label). A counter family made by metrics_counter_named() gets
+ *	its values later instead, from names in the policy (rate-limit names),
+ *	at most max_values of them: metrics_label() finds a value's index or
+ *	adds it; a value once added stays for the life of the process. Names, help texts and label values are copied, so the
  *	caller's arrays need not outlive the call. Families live until the
  *	process exits.
  *
@@ -30,13 +33,17 @@
  *	observation touches one bucket) and its sum as the bits of a double
  *	updated with a compare-and-swap loop. _count is derived from the
  *	buckets while rendering, so within one scrape it always equals the
- *	+Inf bucket. The family list is published with release stores, so a
+ *	+Inf bucket. A named family's series are preallocated and counted
+ *	with a release store after the new one is complete; metrics_label()
+ *	adds under a mutex and looks up lock-free. The family list is
+ *	published with release stores, so a
  *	renderer that runs while the single registering thread appends sees
  *	either the old or the new list, never a half-built family.
  */
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -75,7 +82,10 @@ struct metrics_family {
 	enum metrics_kind kind;
 	char *name;
 	char *help;
-	size_t n_series;
+	_Atomic size_t n_series;
+	size_t max_series;      /* named families: room for this many */
+	char *label;            /* named families: the label's name */
+	char **values;          /* named families: the values so far */
 	struct metrics_series *series;
 	double *bounds;
 	char **bound_text; /* bounds formatted once for le="..." */
@@ -86,6 +96,8 @@ struct metrics_family {
 /* Registration order is rendering order; tail is used by the registrar only. */
 static _Atomic(struct metrics_family *) family_head;
 static struct metrics_family *family_tail;
+/* Serialises metrics_label() additions. */
+static pthread_mutex_t label_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Stop on a programming error in the use of this module. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -217,6 +229,23 @@ check_family_args(enum metrics_kind kind, const char *name, const char *help,
 	}
 }
 
+/* Zero a series and give it its label text (none when label is NULL). */
+static void
+series_init(struct metrics_series *s, const char *label, const char *value)
+{
+	atomic_init(&s->value, 0);
+	atomic_init(&s->sum_bits, 0); /* the bits of +0.0 */
+	if (label != NULL) {
+		struct buf *b = buf_new();
+
+		buf_appendf(b, "%s=\"", label);
+		escape_text(b, value, true);
+		buf_putc(b, '"');
+		s->labels = buf_steal(b);
+		buf_free(&b);
+	}
+}
+
 /* Build a family, its series and their label text, and append it. */
 static struct metrics_family *
 family_new(enum metrics_kind kind, const char *name, const char *help,
@@ -229,23 +258,11 @@ family_new(enum metrics_kind kind, const char *name, const char *help,
 	f->kind = kind;
 	f->name = xstrdup(name);
 	f->help = xstrdup(help);
-	f->n_series = n_values;
+	atomic_init(&f->n_series, n_values);
+	f->max_series = n_values;
 	f->series = xcalloc(n_values, sizeof(*f->series));
-	for (size_t i = 0; i < n_values; i++) {
-		struct metrics_series *s = &f->series[i];
-
-		atomic_init(&s->value, 0);
-		atomic_init(&s->sum_bits, 0); /* the bits of +0.0 */
-		if (label != NULL) {
-			struct buf *b = buf_new();
-
-			buf_appendf(b, "%s=\"", label);
-			escape_text(b, values[i], true);
-			buf_putc(b, '"');
-			s->labels = buf_steal(b);
-			buf_free(&b);
-		}
-	}
+	for (size_t i = 0; i < n_values; i++)
+		series_init(&f->series[i], label, label ? values[i] : NULL);
 	return f;
 }
 
@@ -271,6 +288,64 @@ metrics_counter_new(const char *name, const char *help, const char *label,
 
 	family_publish(f);
 	return f;
+}
+
+struct metrics_family *
+metrics_counter_named(const char *name, const char *help, const char *label,
+    size_t max_values)
+{
+	const char *placeholder[1] = { "" };
+	struct metrics_family *f;
+
+	if (max_values == 0)
+		metrics_bug("%s: max_values 0", name ? name : "(null)");
+	check_family_args(METRICS_COUNTER, name, help, label, placeholder, 1);
+	f = xcalloc(1, sizeof(*f));
+	f->kind = METRICS_COUNTER;
+	f->name = xstrdup(name);
+	f->help = xstrdup(help);
+	f->label = xstrdup(label);
+	atomic_init(&f->n_series, 0);
+	f->max_series = max_values;
+	f->series = xcalloc(max_values, sizeof(*f->series));
+	f->values = xcalloc(max_values, sizeof(*f->values));
+	family_publish(f);
+	return f;
+}
+
+/* The index of value among the first n values of a named family, or n. */
+static size_t
+label_find(const struct metrics_family *f, size_t n, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < n && strcmp(f->values[i], value) != 0; i++)
+		;
+	return i;
+}
+
+size_t
+metrics_label(struct metrics_family *f, const char *value)
+{
+	size_t n, i;
+
+	if (f == NULL || f->values == NULL || value == NULL)
+		metrics_bug("metrics_label on a family not made by "
+		    "metrics_counter_named");
+	n = atomic_load_explicit(&f->n_series, memory_order_acquire);
+	if ((i = label_find(f, n, value)) < n)
+		return i;
+	pthread_mutex_lock(&label_lock);
+	n = atomic_load_explicit(&f->n_series, memory_order_relaxed);
+	i = label_find(f, n, value);
+	if (i == n && n < f->max_series) {
+		f->values[n] = xstrdup(value);
+		series_init(&f->series[n], f->label, value);
+		atomic_store_explicit(&f->n_series, n + 1,
+		    memory_order_release);
+	}
+	pthread_mutex_unlock(&label_lock);
+	return i < f->max_series ? i : SIZE_MAX;
 }
 
 struct metrics_family *
@@ -327,7 +402,7 @@ series_for(struct metrics_family *f, size_t index, bool histogram,
 		metrics_bug("%s on a NULL family", what);
 	if ((f->kind == METRICS_HISTOGRAM) != histogram)
 		metrics_bug("%s on %s %s", what, kind_name[f->kind], f->name);
-	if (index >= f->n_series)
+	if (index >= atomic_load_explicit(&f->n_series, memory_order_acquire))
 		metrics_bug("%s: index %zu out of range for %s", what, index,
 		    f->name);
 	return &f->series[index];
@@ -424,12 +499,14 @@ render_histogram_series(struct buf *out, const struct metrics_family *f,
 
 /* Append one family: HELP, TYPE and its samples. */
 static void
-render_family(struct buf *out, const struct metrics_family *f)
+render_family(struct buf *out, struct metrics_family *f)
 {
 	buf_appendf(out, "# HELP %s ", f->name);
 	escape_text(out, f->help, false);
 	buf_appendf(out, "\n# TYPE %s %s\n", f->name, kind_name[f->kind]);
-	for (size_t i = 0; i < f->n_series; i++) {
+	size_t n = atomic_load_explicit(&f->n_series, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++) {
 		struct metrics_series *s = &f->series[i];
 
 		if (f->kind == METRICS_HISTOGRAM) {

@@ -29,6 +29,14 @@ struct metrics_family *metrics_histogram_new(const char *name,
     const char *help, const char *label, const char *const *values,
     size_t n_values, const double *bounds, size_t n_bounds);
 
+/* A counter family whose label values are added later by metrics_label(),
+ * at most max_values of them (names from the policy, which bounds them). */
+struct metrics_family *metrics_counter_named(const char *name,
+    const char *help, const char *label, size_t max_values);
+/* The series index of value in a metrics_counter_named() family, added
+ * if new; SIZE_MAX when the family is full. Thread safe. */
+size_t metrics_label(struct metrics_family *f, const char *value);
+
 void metrics_add(struct metrics_family *f, size_t index, int64_t delta);
 void metrics_set(struct metrics_family *f, size_t index, int64_t value);
 void metrics_observe(struct metrics_family *f, size_t index, double value);

@@ -307,6 +307,40 @@ static void bad_negative(void)
 	metrics_add(small_counter, 0, -1);
 }
 
+static void bad_label_plain(void)
+{
+	metrics_label(small_counter, "x");
+}
+
+/* A named family: values come as they are first used, up to its bound. */
+static void
+test_named(void)
+{
+	struct metrics_family *f = metrics_counter_named("t_hits_total",
+	    "Hits per limit.", "limit", 2);
+	struct buf *b = buf_new();
+	size_t a, c;
+
+	metrics_render(b);
+	ok(strstr(b->data, "# TYPE t_hits_total counter\n") != NULL &&
+	    strstr(b->data, "t_hits_total{") == NULL,
+	    "a named family without values renders no series");
+	a = metrics_label(f, "per_sender");
+	c = metrics_label(f, "per \"client\"");
+	ok(a == 0 && c == 1, "values get indexes in order of first use");
+	ok(metrics_label(f, "per_sender") == a, "a known value keeps its index");
+	ok(metrics_label(f, "third") == SIZE_MAX, "past the bound: SIZE_MAX");
+	metrics_add(f, a, 2);
+	metrics_add(f, c, 5);
+	buf_reset(b);
+	metrics_render(b);
+	ok(has_line(b->data, "t_hits_total{limit=\"per_sender\"} 2") &&
+	    has_line(b->data, "t_hits_total{limit=\"per \\\"client\\\"\"} 5"),
+	    "named series render with escaped values");
+	ok(aborts(bad_label_plain), "metrics_label on a fixed family aborts");
+	buf_free(&b);
+}
+
 /* Registration and use errors are programming errors: they abort. */
 static void
 test_misuse(void)
@@ -540,7 +574,7 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--exposition") == 0)
 		return print_exposition();
-	plan(68);
+	plan(74);
 	b = buf_new();
 
 	metrics_render(b);
@@ -557,6 +591,7 @@ main(int argc, char **argv)
 	is_str(b->data, small_expected, "small case renders exactly");
 	test_bounds();
 	test_misuse();
+	test_named();
 
 	register_concurrent();
 	test_concurrent();
