@@ -14,6 +14,10 @@
  *	open(O_WRONLY|O_APPEND|O_CREAT, 0640), one write(2) of the line and
  *	its newline, close. A short write (disk full) is a failure; readers
  *	skip a line that does not parse.
+ *
+ * REDIS
+ *	RPUSH key line through the shared pool (core/redis.h), which keeps
+ *	the connections, retries and backs off.
  */
 #include "config.h"
 
@@ -26,13 +30,14 @@
 
 #include <jansson.h>
 
+#include "core/redis.h"
 #include "core/xalloc.h"
-#include "dmarc/redis.h"
 #include "dmarc/report.h"
 
 struct dmarc_report_sink {
 	char *path;                /* a file sink, or NULL */
-	struct dmarc_redis *redis; /* a Redis sink, or NULL */
+	struct redis_pool *redis;  /* a Redis sink, or NULL */
+	char *key;                 /* its list */
 };
 
 /* A JSON string, null for NULL, printable ASCII when not valid UTF-8. */
@@ -183,14 +188,16 @@ struct dmarc_report_sink *
 dmarc_report_redis_new(const char *address, const char *key,
     uint64_t timeout_ms, char *err, size_t errlen)
 {
-	struct dmarc_redis *redis;
+	struct redis_pool *redis;
 	struct dmarc_report_sink *sink;
 
-	redis = dmarc_redis_new(address, key, timeout_ms, err, errlen);
+	redis = redis_pool_new(address, timeout_ms, DMARC_REDIS_BACKOFF_MS,
+	    err, errlen);
 	if (redis == NULL)
 		return NULL;
 	sink = xcalloc(1, sizeof(*sink));
 	sink->redis = redis;
+	sink->key = xstrdup(key);
 	return sink;
 }
 
@@ -202,7 +209,8 @@ dmarc_report_sink_free(struct dmarc_report_sink **sink_p)
 	if (sink == NULL)
 		return;
 	free(sink->path);
-	dmarc_redis_free(&sink->redis);
+	redis_pool_free(&sink->redis);
+	free(sink->key);
 	free(sink);
 	*sink_p = NULL;
 }
@@ -238,12 +246,23 @@ file_append(const char *path, const char *line, char *err, size_t errlen)
 	return n == (ssize_t)(len + 1);
 }
 
+/* RPUSH line onto the sink's list. */
+static bool
+list_push(struct dmarc_report_sink *sink, const char *line, char *err,
+    size_t errlen)
+{
+	const char *argv[] = { "RPUSH", sink->key, line };
+	size_t argvlen[] = { 5, strlen(sink->key), strlen(line) };
+
+	return redis_pool_command(sink->redis, 3, argv, argvlen, NULL, err,
+	    errlen);
+}
+
 bool
 dmarc_report_write(struct dmarc_report_sink *sink, const char *line,
     char *err, size_t errlen)
 {
 	if (sink->redis != NULL)
-		return dmarc_redis_rpush(sink->redis, line, strlen(line), err,
-		    errlen);
+		return list_push(sink, line, err, errlen);
 	return file_append(sink->path, line, err, errlen);
 }

@@ -15,11 +15,12 @@
  *                             and processes never interleave; the file
  *                             is opened per line, so log rotation needs
  *                             no signal
- *   dmarc_report_redis_new()  RPUSHes onto a Redis list (hiredis), with a
- *                             connect and command timeout; connections are
- *                             pooled, a broken one is replaced once per
- *                             line, and after a failed connect no new one
- *                             is tried for DMARC_REDIS_BACKOFF_MS
+ *   dmarc_report_redis_new()  RPUSHes onto a Redis list through the
+ *                             shared pool (core/redis.h), with a connect
+ *                             and command timeout; a broken connection is
+ *                             replaced once per line, and after a failed
+ *                             connect or a timeout Redis is not tried for
+ *                             DMARC_REDIS_BACKOFF_MS
  * dmarc_report_write() stores one line; false with the reason in err.
  * A failure never concerns the message: the caller logs and counts it.
  *
@@ -39,7 +40,6 @@
 
 #define DMARC_REPORT_VERSION 1
 #define DMARC_REDIS_BACKOFF_MS 5000
-#define DMARC_REDIS_POOL_MAX 16   /* idle connections kept */
 
 struct dmarc_report_dkim {
 	const char *domain;
