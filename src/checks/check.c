@@ -139,6 +139,18 @@ check_header(struct check_report *report, const char *name,
 }
 
 void
+check_charge(struct check_report *report, const struct check *by, void *data)
+{
+	struct check_charge *charge = arena_alloc(report->arena,
+	    sizeof(*charge));
+
+	charge->by = by;
+	charge->data = data;
+	charge->next = report->charges;
+	report->charges = charge;
+}
+
+void
 check_error(struct check_report *report, const char *fmt, ...)
 {
 	char text[512];

@@ -87,12 +87,19 @@ struct check_txn {
 	const char *auth_login;      /* SASL login, NULL if not authenticated */
 	const char *tls_version;     /* NULL on a plaintext connection */
 	bool trusted;                /* a check called check_trust() */
+	bool envelope_only;          /* the MTA shows no content (the policy
+	                                front end): checks that read the
+	                                message whole do not run */
+	bool stress;                 /* the MTA says it is under load */
 	/* message */
 	const char *queue_id;        /* may be NULL until the MTA assigns one */
 	const char *sender;          /* envelope sender without <>, "" = null */
 	uint64_t declared_size;      /* SIZE= from MAIL FROM, 0 if none */
 	const char *rcpt;            /* at CHECK_RCPT: this recipient */
 	size_t rcpt_count;           /* accepted so far */
+	size_t rcpts_checked;        /* RCPT phases run, this one included
+	                                (the policy front end may show none,
+	                                only rcpt_count at DATA) */
 	const char *header_name;     /* at CHECK_HEADER */
 	const char *header_value;
 	size_t header_count;         /* headers so far, this one included */
@@ -143,6 +150,17 @@ struct check_report {
 	size_t n_facts;
 	struct auth_results *auth;      /* the message's, for the SPF, DKIM
 	                                   and DMARC checks; NULL before MAIL */
+	struct check_charge *charges;   /* what to give back if refused */
+};
+
+/* Something a check took from a shared budget (a rate-limit charge) for
+ * this recipient or message: the engine hands it back to the check's
+ * refund hook if the recipient or the message is refused in the end, by
+ * this check or any other. data lives in the report's arena. */
+struct check_charge {
+	struct check_charge *next;
+	const struct check *by;
+	void *data;
 };
 
 struct check {
@@ -173,6 +191,10 @@ struct check {
 	 * there is nothing more to look at. */
 	bool (*inspect)(const void *values, struct dns_resolver *dns,
 	    void (*say)(const char *fmt, ...));
+	/* Give back one charge this check recorded with check_charge(), or
+	 * NULL for checks that charge nothing. Called from any thread, at
+	 * most once per charge, possibly after a reload. */
+	void (*refund)(void *data);
 };
 
 /* Every check compiled in, in the order they run. */
@@ -202,6 +224,10 @@ void check_header(struct check_report *report, const char *name,
  * scan command's JSON; name must be a string constant. At most eight. */
 void check_fact(struct check_report *report, const char *name,
     const char *value_fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record a charge to refund (through by->refund) if the recipient (at
+ * CHECK_RCPT) or else the message is refused in the end. */
+void check_charge(struct check_report *report, const struct check *by,
+    void *data);
 /* Say why the check could not decide, before returning CHECK_ERROR. */
 void check_error(struct check_report *report, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -13,7 +13,10 @@
  *
  * The decision is taken at RCPT from the engine's count of recipients
  * accepted before this one (txn->rcpt_count), so recipients refused for
- * another reason do not count. The limits apply to every client, trusted
+ * another reason do not count. Through the policy front end the MTA may
+ * ask only at DATA or END-OF-MESSAGE, with its own count: a message over
+ * the cap there is refused with reject_reply at once (deferring it would
+ * only bring it back with as many recipients). The limits apply to every client, trusted
  * or not, each with its own cap.
  *
  * The check keeps no state; its values are read-only after init.
@@ -51,7 +54,8 @@ recipients_max_cap(const struct check_txn *txn,
 	return (size_t)(cap < 0 ? v->limit : cap);
 }
 
-/* RCPT: refuse this recipient past the cap; EOM: refuse the message. */
+/* RCPT: refuse this recipient past the cap; DATA (envelope only) and EOM:
+ * refuse the message. */
 static enum check_status
 recipients_max_run(enum check_phase phase, const struct check_txn *txn,
     const void *values, struct check_report *report)
@@ -67,7 +71,9 @@ recipients_max_run(enum check_phase phase, const struct check_txn *txn,
 		check_decide(report, "RECIPIENTS_MAX", ACTION_TEMPFAIL,
 		    &v->tempfail_reply, "recipient %zu over the limit of %zu",
 		    txn->rcpt_count + 1, cap);
-	else if (phase == CHECK_EOM && v->reject && txn->rcpt_count > cap)
+	else if (((phase == CHECK_EOM && v->reject) ||
+	    (phase == CHECK_DATA && txn->envelope_only)) &&
+	    txn->rcpt_count > cap)
 		check_decide(report, "RECIPIENTS_MAX", ACTION_REJECT,
 		    &v->reject_reply, "%zu recipients over the limit of %zu",
 		    txn->rcpt_count, cap);
@@ -135,7 +141,7 @@ static const struct conf_option recipients_max_options[] = {
 
 const struct check check_recipients_max = {
 	.name = "recipients_max",
-	.phases = CHECK_RCPT | CHECK_EOM,
+	.phases = CHECK_RCPT | CHECK_DATA | CHECK_EOM,
 	.runs_for_trusted = true,
 	.section = {
 		"recipients_max",

@@ -93,6 +93,19 @@ void engine_session_free(struct engine_session **session_p);
 void engine_set_auth(struct engine_session *s, const char *login);
 void engine_set_tls(struct engine_session *s, const char *tls_version);
 void engine_set_queue_id(struct engine_session *s, const char *queue_id);
+/* For the policy front end, which sees the envelope and never the
+ * content: checks that read the message whole are skipped, and a message
+ * that ends without engine_eom() keeps its rate-limit charges (the MTA
+ * took the recipients it was allowed). Call before engine_connect. */
+void engine_set_envelope_only(struct engine_session *s);
+/* The MTA says it is (or no longer is) under load (Postfix stress=yes). */
+void engine_set_stress(struct engine_session *s, bool stress);
+/* What the MTA counted for the current message, where it knows better
+ * than the engine: the recipients it accepted (Postfix recipient_count
+ * at DATA and END-OF-MESSAGE) and the message size at its end; 0 leaves
+ * the engine's own count. No effect outside a message. */
+void engine_set_message_counts(struct engine_session *s, size_t rcpt_count,
+    uint64_t size);
 
 enum check_action engine_connect(struct engine_session *s,
     struct engine_reply *reply_r);

@@ -12,6 +12,15 @@
  *
  * Checks run in checks_all[] order; a hard decision of tempfail, reject or
  * discard stops the phase (the remaining checks could not change it).
+ *
+ * Charges (check_charge: rate-limit units taken) follow what happens to
+ * what they were taken for: a refused recipient's charges are refunded at
+ * once; an accepted recipient's join the message's, which are refunded
+ * when the message ends undelivered: refused by us at any stage, or
+ * aborted in a milter session (the client or the MTA gave up on it). A
+ * message of an envelope-only session (the policy front end) that ends
+ * without an end-of-message verdict keeps its charges: the MTA accepted
+ * the recipients we allowed and does not tell what came of them.
  */
 #include "config.h"
 
@@ -61,6 +70,7 @@ struct engine_message {
 	struct check_report *answered_by;
 	struct timespec started;
 	bool finished;               /* engine_eom ran */
+	bool refused;                /* we refused the message itself */
 	struct engine_header add[ADD_MAX];
 	struct engine_verdict verdict;
 };
@@ -98,6 +108,25 @@ arena_grow_array(struct arena *arena, void *v, size_t n, size_t *cap,
 	if (n)
 		memcpy(bigger, v, n * elem);
 	return bigger;
+}
+
+/* Hand every charge of a list back to the check that made it. */
+static void
+refund_charges(struct check_charge *charges)
+{
+	for (struct check_charge *c = charges; c != NULL; c = c->next)
+		c->by->refund(c->data);
+}
+
+/* Was the message refused, or (in a milter session) abandoned? */
+static bool
+message_undelivered(const struct engine_session *s,
+    const struct engine_message *m)
+{
+	if (m->finished)
+		return m->verdict.action == ACTION_TEMPFAIL ||
+		    m->verdict.action == ACTION_REJECT;
+	return m->refused || !s->txn.envelope_only;
 }
 
 /* Record the decision of a check that could not decide, per its on_error. */
@@ -145,6 +174,8 @@ run_checks(struct engine_session *s, const struct conf *conf,
 			continue;
 		if (s->txn.trusted && !c->runs_for_trusted)
 			continue;
+		if (s->txn.envelope_only && c->needs_message)
+			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		status = c->run(phase, &s->txn, common, report);
 		engine_stats_check(i, seconds_since(&t0), status == CHECK_ERROR);
@@ -179,6 +210,8 @@ answer_message(struct engine_message *m, struct check_report *report,
 {
 	enum check_action action = answer(report, reply_r);
 
+	if (action >= ACTION_TEMPFAIL && report == &m->report)
+		m->refused = true;
 	if (action > m->answered) {
 		m->answered = action;
 		m->answered_by = report;
@@ -219,6 +252,8 @@ message_end(struct engine_session *s)
 	/* A transaction the MTA ended after we refused it still counts. */
 	if (!m->finished && m->answered >= ACTION_DISCARD)
 		message_account(s, m->answered, verdict_score(m->report.symbols));
+	if (message_undelivered(s, m))
+		refund_charges(m->report.charges);
 	spool_free(&m->spool);
 	conf_release(&m->conf);
 	arena_free(&m->arena);
@@ -229,6 +264,7 @@ message_end(struct engine_session *s)
 	s->txn.queue_id = NULL;
 	s->txn.declared_size = 0;
 	s->txn.rcpt_count = 0;
+	s->txn.rcpts_checked = 0;
 	s->txn.header_count = 0;
 	s->txn.header_bytes = 0;
 	s->txn.size = 0;
@@ -298,6 +334,30 @@ engine_set_tls(struct engine_session *s, const char *tls_version)
 {
 	s->txn.tls_version = tls_version && *tls_version ?
 	    arena_strdup(s->arena, tls_version) : NULL;
+}
+
+void
+engine_set_envelope_only(struct engine_session *s)
+{
+	s->txn.envelope_only = true;
+}
+
+void
+engine_set_stress(struct engine_session *s, bool stress)
+{
+	s->txn.stress = stress;
+}
+
+void
+engine_set_message_counts(struct engine_session *s, size_t rcpt_count,
+    uint64_t size)
+{
+	if (s->msg == NULL)
+		return;
+	if (rcpt_count > 0)
+		s->txn.rcpt_count = rcpt_count;
+	if (size > 0)
+		s->txn.size = size;
 }
 
 void
@@ -384,13 +444,22 @@ engine_rcpt(struct engine_session *s, const char *rcpt,
 	check_report_init(report, m->arena);
 	report->auth = &m->auth;
 	s->txn.rcpt = arena_strdup(m->arena, rcpt ? rcpt : "");
+	s->txn.rcpts_checked++;
 	action = run_checks(s, m->conf, CHECK_RCPT, report);
 	*m->report.tail = report->symbols;
 	if (report->symbols != NULL)
 		m->report.tail = report->tail;
 	if (action == ACTION_REJECT || action == ACTION_TEMPFAIL) {
 		m->n_refused++;
+		refund_charges(report->charges);
 		return answer_message(m, report, reply_r);
+	}
+	while (report->charges != NULL) {
+		struct check_charge *c = report->charges;
+
+		report->charges = c->next;
+		c->next = m->report.charges;
+		m->report.charges = c;
 	}
 	if (action == ACTION_DISCARD)
 		check_decide(&m->report, report->action_by, action,

@@ -80,6 +80,20 @@ rl_store_new(size_t max_keys)
 }
 
 void
+rl_store_set_max(struct rl_store *store, size_t max_keys)
+{
+	size_t per_shard = max_keys / store->shards_n;
+
+	for (unsigned i = 0; i < store->shards_n; i++) {
+		struct rl_shard *sh = &store->shards[i];
+
+		pthread_mutex_lock(&sh->lock);
+		sh->max = per_shard > 0 ? per_shard : 1;
+		pthread_mutex_unlock(&sh->lock);
+	}
+}
+
+void
 rl_store_free(struct rl_store **store_p)
 {
 	struct rl_store *store = *store_p;
@@ -184,7 +198,7 @@ shard_make_room(struct rl_shard *sh, uint64_t now)
 	for (int i = 0; i < LAZY_EXPIRE && sh->oldest != NULL &&
 	    rl_bucket_idle_until(sh->oldest->tat) <= now; i++)
 		shard_drop(sh, sh->oldest);
-	if (sh->n >= sh->max && sh->oldest != NULL)
+	while (sh->n >= sh->max && sh->oldest != NULL)
 		shard_drop(sh, sh->oldest);
 }
 

@@ -3,6 +3,9 @@
  *
  * rl_store_new(max_keys) makes a store holding at most max_keys keys
  * (at least 1); rl_store_free() frees it and clears the pointer.
+ * rl_store_set_max() changes the bound of a store in use (a policy
+ * reload): the shards stay as they were made, each holding at least one
+ * key, and a smaller bound is reached as keys are added.
  * rl_store_take() and rl_store_refund() apply rl_bucket_take() and
  * rl_bucket_refund() (bucket.h) to the bucket of key under limit;
  * rl_store_expire() drops idle keys; rl_store_count() counts keys.
@@ -43,6 +46,7 @@ struct rl_store;
 
 struct rl_store *rl_store_new(size_t max_keys);
 void rl_store_free(struct rl_store **store_p);
+void rl_store_set_max(struct rl_store *store, size_t max_keys);
 
 bool rl_store_take(struct rl_store *store, const struct rl_limit *limit,
     const char *key, uint64_t now, uint64_t cost, uint64_t *retry_after_r);

@@ -290,11 +290,12 @@ static void
 test_registry(void)
 {
 	const char *order[] = { "access", "limits", "recipients_max", "helo",
-	    "submission", "relay", "spf", "dkim", "dmarc", "antivirus" };
+	    "submission", "relay", "rate_limits", "spf", "dkim", "dmarc",
+	    "antivirus" };
 	bool tables_ok = true;
 
-	is_int((long long)checks_count, 10, "ten checks registered");
-	for (size_t i = 0; i < 10 && i < checks_count; i++)
+	is_int((long long)checks_count, 11, "eleven checks registered");
+	for (size_t i = 0; i < 11 && i < checks_count; i++)
 		is_str(checks_all[i]->name, order[i], "run order");
 	for (size_t i = 0; i < checks_count; i++) {
 		const struct check *c = checks_all[i];
@@ -305,8 +306,10 @@ test_registry(void)
 		    strcmp(o[1].key, "on_error") != 0)
 			tables_ok = false;
 		for (; o->key != NULL; o++) {
+			/* A table's default is always empty. */
 			if (o->doc == NULL || strlen(o->doc) < 20 ||
-			    o->default_value == NULL ||
+			    (o->default_value == NULL) !=
+			    (o->type == CONF_TABLE) ||
 			    o->offset >= c->section.size)
 				tables_ok = false;
 			if ((o->type == CONF_INT || o->type == CONF_SIZE ||
@@ -635,8 +638,8 @@ test_recipients_max(void)
 	struct check_txn t = txn_from("192.0.2.1");
 	const struct check_symbol *sym;
 
-	ok(c->runs_for_trusted && c->phases == (CHECK_RCPT | CHECK_EOM),
-	    "recipients_max: phases, runs for trusted");
+	ok(c->runs_for_trusted && c->phases == (CHECK_RCPT | CHECK_DATA |
+	    CHECK_EOM), "recipients_max: phases, runs for trusted");
 	ok(init(c, v, &errs), "recipients_max: defaults accepted");
 	rcpts(c, v, &t, CHECK_RCPT, 0);
 	ok(silent(), "recipients_max: first recipient");
@@ -651,6 +654,13 @@ test_recipients_max(void)
 	ok(silent(), "recipients_max: nothing at EOM without reject");
 	rcpts(c, v, &t, CHECK_DATA, 60);
 	ok(silent(), "recipients_max: nothing at DATA");
+	t.envelope_only = true;
+	rcpts(c, v, &t, CHECK_DATA, 50);
+	ok(silent(), "recipients_max: envelope only, DATA at the limit");
+	rcpts(c, v, &t, CHECK_DATA, 51);
+	ok(rejected("RECIPIENTS_MAX", "550", "5.5.3"),
+	    "recipients_max: envelope only, DATA over the limit refused");
+	t.envelope_only = false;
 
 	/* -1 is "same as limit" for both classes. */
 	set(c, v, "limit", "3");
@@ -911,7 +921,7 @@ int
 main(void)
 {
 	arena = arena_new();
-	plan(142);
+	plan(145);
 	test_registry();
 	test_access();
 	test_helo();

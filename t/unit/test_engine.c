@@ -17,6 +17,7 @@
 
 #include "checks/check.h"
 #include "conf/conf.h"
+#include "core/arena.h"
 #include "core/log.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
@@ -34,6 +35,8 @@ static const struct conf_option fake_options[] = {
 	{ NULL },
 };
 
+static const struct check check_fake;
+
 /* Cannot decide for sender fail@…; refuses nobody@…; scores X-Score. */
 static enum check_status
 fake_run(enum check_phase phase, const struct check_txn *txn,
@@ -44,11 +47,24 @@ fake_run(enum check_phase phase, const struct check_txn *txn,
 
 	if (phase == CHECK_MAIL && strncmp(txn->sender, "fail@", 5) == 0)
 		return CHECK_ERROR;
+	if (phase == CHECK_RCPT)
+		check_charge(report, &check_fake, arena_strdup(report->arena,
+		    txn->rcpt));
 	if (phase == CHECK_RCPT && strncmp(txn->rcpt, "nobody@", 7) == 0)
 		check_decide(report, "FAKE_NO_USER", ACTION_REJECT, &refuse, NULL);
 	if (phase == CHECK_HEADER && strcmp(txn->header_name, "X-Score") == 0)
 		check_symbol(report, "FAKE_HEADER", v->header_score, NULL);
 	return CHECK_DONE;
+}
+
+/* Refunds so far, "a@x,b@y," in the order they came. */
+static char refunds[512];
+
+static void
+fake_refund(void *data)
+{
+	strncat(refunds, data, sizeof(refunds) - strlen(refunds) - 2);
+	strcat(refunds, ",");
 }
 
 static const struct check check_fake = {
@@ -57,6 +73,7 @@ static const struct check check_fake = {
 	.section = { "fake", "A test check.", fake_options,
 	    sizeof(struct fake_values), NULL, NULL },
 	.run = fake_run,
+	.refund = fake_refund,
 };
 
 const struct check *const checks_all[] = { &check_fake };
@@ -201,13 +218,61 @@ test_message_keeps_policy(void)
 	engine_session_free(&s);
 }
 
+/* Charges are refunded for what is refused or abandoned, not for what is
+ * delivered, nor for what an envelope-only session leaves unfinished. */
+static void
+test_charges(void)
+{
+	static const char *const none[] = { NULL };
+	static const char *const spam[] = { "X-Score", "1", NULL };
+	struct engine_session *s;
+	struct engine_reply reply;
+	enum check_action mail;
+
+	publish("authserv_id: mx.test\nfake: { header_score: 4 }\n"
+	    "actions: { add_header: off, reject: 3 }\n");
+	s = engine_session_new("client.test", "192.0.2.1");
+	refunds[0] = '\0';
+	engine_mail(s, "a@example.org", 0, &reply);
+	engine_rcpt(s, "b@example.org", &reply);
+	engine_rcpt(s, "nobody@example.org", &reply);
+	is_str(refunds, "nobody@example.org,",
+	    "a refused recipient's charge is refunded at once");
+	engine_eoh(s, &reply);
+	engine_eom(s);
+	engine_abort(s);
+	is_str(refunds, "nobody@example.org,",
+	    "a delivered recipient's charge is kept");
+	refunds[0] = '\0';
+	deliver(s, "a@example.org", "c@example.org", spam, &mail);
+	engine_abort(s);
+	is_str(refunds, "c@example.org,", "a refused message's are refunded");
+	refunds[0] = '\0';
+	engine_mail(s, "a@example.org", 0, &reply);
+	engine_rcpt(s, "d@example.org", &reply);
+	engine_abort(s);
+	is_str(refunds, "d@example.org,", "an abandoned message's too");
+	engine_session_free(&s);
+
+	s = engine_session_new("client.test", "192.0.2.1");
+	engine_set_envelope_only(s);
+	refunds[0] = '\0';
+	deliver(s, "a@example.org", "e@example.org", none, &mail);
+	engine_mail(s, "a@example.org", 0, &reply);
+	engine_rcpt(s, "f@example.org", &reply);
+	engine_session_free(&s);
+	is_str(refunds, "", "envelope only: a message without an end keeps "
+	    "its charges");
+}
+
 int
 main(void)
 {
-	plan(22);
+	plan(27);
 	log_open("test_engine", true, LOG_LEVEL_ERROR);
 	engine_stats_init();
 	test_on_error();
+	test_charges();
 	test_recipients_and_scores();
 	test_message_keeps_policy();
 	conf_publish(NULL);
