@@ -1,12 +1,13 @@
 /*
  * daemon.c - `mxward run`: start-up, signals, reload, privilege drop
  *
- * daemon_run() loads and publishes the policy, opens the milter socket and
- * the metrics endpoint while still privileged, switches to daemon.user,
- * starts what the checks hold outside the policy (engine_start: the
- * antivirus engine, loaded before the first connection is accepted; a
- * failure refuses to start), starts libmilter's loop in its own thread
- * and then waits for signals:
+ * daemon_run() loads and publishes the policy, opens the milter socket,
+ * the policy-delegation socket (listen.policy, when set) and the metrics
+ * endpoint while still privileged, switches to daemon.user, starts what
+ * the checks hold outside the policy (engine_start: the antivirus engine,
+ * loaded before the first connection is accepted; a failure refuses to
+ * start), starts libmilter's loop and the policy front end's accept loop
+ * in their own threads and then waits for signals:
  *
  *   SIGHUP   reload: build and validate a new snapshot off the request
  *            path and publish it; messages in flight keep the snapshot
@@ -16,7 +17,8 @@
  *            signatures).
  *   SIGTERM, SIGINT
  *            stop accepting, let open MTA connections finish (up to
- *            STOP_GRACE_SECONDS), exit 0.
+ *            STOP_GRACE_SECONDS; idle policy connections close at once),
+ *            exit 0.
  *
  * Signals: libmilter runs its own sigwait() thread for SIGHUP, SIGTERM and
  * SIGINT and would stop on SIGHUP. Linux hands a process-directed signal to
@@ -52,6 +54,7 @@
 #include "engine/policy.h"
 #include "engine/stats.h"
 #include "frontend/milter.h"
+#include "frontend/policyd.h"
 #include "metrics/metrics.h"
 
 #define STOP_GRACE_SECONDS 30
@@ -140,6 +143,8 @@ warn_startup_only(const struct conf *next)
 	} keys[] = {
 		{ "listen.milter", policy_listen(now)->milter,
 		  policy_listen(next)->milter },
+		{ "listen.policy", policy_listen(now)->policy,
+		  policy_listen(next)->policy },
 		{ "metrics.listen", policy_metrics(now)->listen,
 		  policy_metrics(next)->listen },
 		{ "daemon.user", policy_daemon(now)->user,
@@ -240,6 +245,9 @@ open_listeners(const struct conf *conf)
 
 	if (!milter_open(l->milter, l->socket_mode, l->socket_owner, &error))
 		log_die("milter: %s", error);
+	if (l->policy != NULL && *l->policy != '\0' && !policyd_open(l->policy,
+	    l->socket_mode, l->socket_owner, &error))
+		log_die("policy: %s", error);
 	if (metrics_listen == NULL || *metrics_listen == '\0')
 		return;
 	signals_block(true, &saved);
@@ -248,19 +256,26 @@ open_listeners(const struct conf *conf)
 	signals_block(false, &saved);
 }
 
+/* MTA connections open on both front ends. */
+static int
+connections_open(void)
+{
+	return milter_connections_open() + policyd_connections_open();
+}
+
 /* Wait for MTA connections to finish, up to the grace period. */
 static void
 drain_connections(void)
 {
 	for (int i = 0; i < STOP_GRACE_SECONDS * 10 &&
-	    milter_connections_open() > 0; i++) {
+	    connections_open() > 0; i++) {
 		struct timespec t = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&t, NULL);
 	}
-	if (milter_connections_open() > 0)
+	if (connections_open() > 0)
 		log_warning("stopping with %d MTA connections still open",
-		    milter_connections_open());
+		    connections_open());
 }
 
 /* After a stop: wait up to seconds for the milter thread's wake-up. */
@@ -307,6 +322,7 @@ daemon_run(const char *path, bool foreground)
 {
 	struct conf_errors *errs = conf_errors_new();
 	struct conf *conf;
+	const char *policy;
 	char err[512];
 	pthread_t tid;
 	sigset_t saved;
@@ -331,9 +347,14 @@ daemon_run(const char *path, bool foreground)
 		log_die("%s: not starting", err);
 	if (pthread_create(&tid, NULL, milter_thread, &milter_status) != 0)
 		log_die("cannot start the milter thread");
+	policyd_start();
 	signals_block(false, &saved);
-	log_info("mxward %s ready: milter on %s", PACKAGE_VERSION,
-	    policy_listen(conf)->milter);
+	policy = policy_listen(conf)->policy;
+	if (policy == NULL || *policy == '\0')
+		policy = NULL;
+	log_info("mxward %s ready: milter on %s%s%s", PACKAGE_VERSION,
+	    policy_listen(conf)->milter, policy ? ", policy on " : "",
+	    policy ? policy : "");
 #ifdef HAVE_LIBSYSTEMD
 	sd_notify(0, "READY=1");
 #endif
@@ -341,6 +362,8 @@ daemon_run(const char *path, bool foreground)
 #ifdef HAVE_LIBSYSTEMD
 	sd_notify(0, "STOPPING=1");
 #endif
+	/* First: milter_stop() can block until libmilter's loop wakes. */
+	policyd_stop();
 	milter_stop();
 	drain_connections();
 	/* libmilter's accept loop notices the stop at its next poll timeout;
@@ -349,6 +372,8 @@ daemon_run(const char *path, bool foreground)
 		log_warning("the milter loop did not end; exiting anyway");
 	else
 		pthread_join(tid, NULL);
+	/* Its messages hold engine sessions: before engine_stop. */
+	policyd_close();
 	engine_stop();
 	metrics_http_stop();
 	return status != 0 ? status : milter_status;

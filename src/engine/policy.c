@@ -2,9 +2,10 @@
  * policy.c - the engine's own policy sections and the full section list
  *
  * Declares the option tables of the top-level keys and of the daemon,
- * listen, metrics, actions and headers sections, and assembles them with
- * the sections of every compiled-in check (engine_sections). The tables
- * are the single source of the option reference in mxward.yaml(5).
+ * listen, metrics, actions, headers, spool, dns and policy_service
+ * sections, and assembles them with the sections of every compiled-in
+ * check (engine_sections). The tables are the single source of the option
+ * reference in mxward.yaml(5).
  */
 #include "config.h"
 
@@ -85,7 +86,29 @@ static const struct conf_section daemon_section = {
 	sizeof(struct policy_daemon), NULL, NULL,
 };
 
-/* Turn socket_mode into a mode_t. */
+/* Is a listen.KEY value a socket the front ends can open ("" may be)? */
+static bool
+listen_socket_valid(struct conf_errors *errs, const char *key,
+    const char *spec, bool may_be_empty)
+{
+	static const char *const kinds[] = { "inet:", "inet6:", "unix:",
+	    "local:" };
+
+	if (spec == NULL || *spec == '\0') {
+		if (may_be_empty)
+			return true;
+	} else {
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strncmp(spec, kinds[i], strlen(kinds[i])) == 0 &&
+			    spec[strlen(kinds[i])] != '\0')
+				return true;
+	}
+	conf_errors_here(errs, "listen.%s: '%s' is not inet:ADDR:PORT, "
+	    "inet6:[ADDR]:PORT or unix:PATH", key, spec ? spec : "");
+	return false;
+}
+
+/* Turn socket_mode into a mode_t; check the sockets' form. */
 static bool
 listen_init(void *values, struct arena *arena, struct conf_errors *errs)
 {
@@ -99,16 +122,8 @@ listen_init(void *values, struct arena *arena, struct conf_errors *errs)
 		return false;
 	}
 	l->socket_mode = (mode_t)mode;
-	if (l->milter == NULL || (strncmp(l->milter, "inet:", 5) != 0 &&
-	    strncmp(l->milter, "inet6:", 6) != 0 &&
-	    strncmp(l->milter, "unix:", 5) != 0 &&
-	    strncmp(l->milter, "local:", 6) != 0)) {
-		conf_errors_here(errs, "listen.milter: '%s' is not "
-		    "inet:ADDR:PORT, inet6:PORT@ADDR or unix:PATH",
-		    l->milter ? l->milter : "");
-		return false;
-	}
-	return true;
+	return listen_socket_valid(errs, "milter", l->milter, false) &&
+	    listen_socket_valid(errs, "policy", l->policy, true);
 }
 
 static const struct conf_option listen_options[] = {
@@ -117,6 +132,14 @@ static const struct conf_option listen_options[] = {
 	  "Where the milter front end listens: inet:ADDR:PORT or unix:PATH. "
 	  "Postfix's smtpd_milters names the same socket. Read at start-up "
 	  "only." },
+	{ "policy", CONF_STRING, offsetof(struct policy_listen, policy),
+	  "", 0, 0, NULL,
+	  "Where the policy-delegation front end listens: inet:ADDR:PORT, "
+	  "inet6:[ADDR]:PORT or unix:PATH. Postfix names it in "
+	  "check_policy_service (smtpd_recipient_restrictions = ..., "
+	  "check_policy_service inet:127.0.0.1:8891); Exim reaches it with "
+	  "${readsocket}. Empty (the default): no policy socket. Read at "
+	  "start-up only." },
 	{ "socket_mode", CONF_STRING,
 	  offsetof(struct policy_listen, socket_mode_text), "0660", 0, 0, NULL,
 	  "File mode (octal) of unix sockets." },
@@ -320,6 +343,70 @@ static const struct conf_section dns_section = {
 	dns_options, sizeof(struct policy_dns), dns_init, NULL,
 };
 
+static const struct conf_name_code service_verb_names[] = {
+	{ "accept", POLICY_SERVICE_ACCEPT },
+	{ "reject", POLICY_SERVICE_REJECT },
+	{ NULL, 0 },
+};
+
+static const struct conf_option service_options[] = {
+	{ "vrfy", CONF_ENUM, offsetof(struct policy_service, vrfy), "reject",
+	  0, 0, service_verb_names,
+	  "What a VRFY request gets once the client passed the connect "
+	  "checks (the access lists): reject (vrfy_reply; VRFY lets anyone "
+	  "harvest valid addresses) or accept. Postfix asks through its "
+	  "recipient restrictions, unless disable_vrfy_command is yes." },
+	{ "vrfy_reply", CONF_REPLY, offsetof(struct policy_service, vrfy_reply),
+	  "502 5.5.1 VRFY command is disabled", 0, 0, NULL,
+	  "Reply to a refused VRFY." },
+	{ "etrn", CONF_ENUM, offsetof(struct policy_service, etrn), "accept",
+	  0, 0, service_verb_names,
+	  "What an ETRN request gets once the client passed the connect "
+	  "checks: accept (Postfix's smtpd_etrn_restrictions decide) or "
+	  "reject with etrn_reply." },
+	{ "etrn_reply", CONF_REPLY, offsetof(struct policy_service, etrn_reply),
+	  "550 5.7.1 ETRN refused", 0, 0, NULL,
+	  "Reply to a refused ETRN." },
+	{ "max_connections", CONF_INT,
+	  offsetof(struct policy_service, max_connections), "500", 1, 100000,
+	  NULL,
+	  "Most MTA connections open at once on the policy socket (Postfix "
+	  "keeps one per smtpd process). A connection beyond it is closed "
+	  "at once and logged; Postfix then answers with its "
+	  "smtpd_policy_service_default_action." },
+	{ "idle_timeout", CONF_DURATION,
+	  offsetof(struct policy_service, idle_timeout), "10m", 1000,
+	  86400000, NULL,
+	  "How long a connection may wait between requests before it is "
+	  "closed; longer than Postfix's smtpd_policy_service_max_idle "
+	  "(300s), so Postfix is the one that closes. Messages not heard of "
+	  "for this long are forgotten too." },
+	{ "request_timeout", CONF_DURATION,
+	  offsetof(struct policy_service, request_timeout), "30s", 100,
+	  600000, NULL,
+	  "How long a request may take to arrive whole once its first byte "
+	  "came, and a reply to be taken by the client; past it the "
+	  "connection is closed." },
+	{ "max_messages_tracked", CONF_INT,
+	  offsetof(struct policy_service, max_messages_tracked), "10000", 1,
+	  10000000, NULL,
+	  "Most messages (request attribute instance) followed at once from "
+	  "one request to the next: the recipient count of a message and "
+	  "its findings at connect, HELO and MAIL live there. Beyond it the "
+	  "least recently used is forgotten, and its next request starts "
+	  "afresh." },
+	{ NULL },
+};
+
+static const struct conf_section service_section = {
+	"policy_service",
+	"The policy-delegation front end (Postfix check_policy_service, "
+	"Exim ${readsocket}), listening on listen.policy. Each request is "
+	"run through the same checks as a milter session, envelope only: "
+	"checks that read the message whole do not run.",
+	service_options, sizeof(struct policy_service), NULL, NULL,
+};
+
 static const struct conf_section *const *all_sections;
 static size_t n_all_sections;
 
@@ -337,6 +424,7 @@ sections_build(void)
 		[POLICY_HEADERS] = &headers_section,
 		[POLICY_SPOOL] = &spool_section,
 		[POLICY_DNS] = &dns_section,
+		[POLICY_SERVICE] = &service_section,
 	};
 
 	v = xcalloc(POLICY_CHECKS + checks_count, sizeof(*v));

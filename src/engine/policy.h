@@ -2,10 +2,11 @@
  * policy.h - the engine's own policy sections and the full section list
  *
  * The policy is made of the engine's sections (top-level keys, daemon,
- * listen, metrics, actions, headers, spool, dns) followed by one section per check in
- * checks_all[] order. policy_*() return the typed values of one snapshot;
- * the pointers live as long as the snapshot. engine_sections() and
- * engine_load_policy() (declared in engine.h) build on this list.
+ * listen, metrics, actions, headers, spool, dns, policy_service) followed
+ * by one section per check in checks_all[] order. policy_*() return the
+ * typed values of one snapshot; the pointers live as long as the
+ * snapshot. engine_sections() and engine_load_policy() (declared in
+ * engine.h) build on this list.
  */
 #ifndef MXWARD_ENGINE_POLICY_H
 #define MXWARD_ENGINE_POLICY_H
@@ -27,6 +28,7 @@ struct policy_daemon {
 
 struct policy_listen {
 	const char *milter;
+	const char *policy;        /* "" or NULL: no policy-delegation socket */
 	const char *socket_mode_text;
 	const char *socket_owner;  /* "user[:group]" for unix sockets, or NULL */
 	mode_t socket_mode;        /* derived from socket_mode_text */
@@ -61,6 +63,23 @@ struct policy_dns {
 	uint64_t cache_size;
 };
 
+enum policy_service_verb {
+	POLICY_SERVICE_ACCEPT,
+	POLICY_SERVICE_REJECT,
+};
+
+/* The policy-delegation front end (check_policy_service). */
+struct policy_service {
+	int vrfy;                      /* enum policy_service_verb */
+	struct conf_reply vrfy_reply;
+	int etrn;                      /* enum policy_service_verb */
+	struct conf_reply etrn_reply;
+	long long max_connections;
+	uint64_t idle_timeout;         /* milliseconds */
+	uint64_t request_timeout;      /* milliseconds */
+	long long max_messages_tracked;
+};
+
 /* Index of the first check's section; check i is at POLICY_CHECKS + i. */
 enum policy_section {
 	POLICY_TOP,
@@ -71,6 +90,7 @@ enum policy_section {
 	POLICY_HEADERS,
 	POLICY_SPOOL,
 	POLICY_DNS,
+	POLICY_SERVICE,
 	POLICY_CHECKS,
 };
 
@@ -88,5 +108,6 @@ policy_values(const struct conf *conf, enum policy_section s)
 #define policy_headers(c) ((const struct policy_headers *)policy_values(c, POLICY_HEADERS))
 #define policy_spool(c)   ((const struct policy_spool *)policy_values(c, POLICY_SPOOL))
 #define policy_dns(c)     ((const struct policy_dns *)policy_values(c, POLICY_DNS))
+#define policy_service(c) ((const struct policy_service *)policy_values(c, POLICY_SERVICE))
 
 #endif

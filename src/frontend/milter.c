@@ -26,10 +26,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pwd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +43,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "engine/engine.h"
+#include "frontend/listener.h"
 #include "frontend/milter.h"
 #include "metrics/metrics.h"
 #include "mime/header.h"
@@ -458,43 +457,6 @@ set_nodelay(void)
 	}
 }
 
-/* Give a unix socket the policy's mode and owner. */
-static bool
-unix_socket_access(const char *path, mode_t mode, const char *owner,
-    char **error_r)
-{
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
-
-	if (chmod(path, mode) != 0) {
-		*error_r = xasprintf("chmod %s: %s", path, strerror(errno));
-		return false;
-	}
-	if (owner == NULL || *owner == '\0')
-		return true;
-	char *user = xstrdup(owner), *group = strchr(user, ':');
-	if (group != NULL)
-		*group++ = '\0';
-	struct passwd *pw = *user ? getpwnam(user) : NULL;
-	struct group *gr = group != NULL ? getgrnam(group) : NULL;
-	if ((*user && pw == NULL) || (group != NULL && gr == NULL)) {
-		*error_r = xasprintf("listen.socket_owner: unknown user or "
-		    "group in '%s'", owner);
-		free(user);
-		return false;
-	}
-	if (pw != NULL)
-		uid = pw->pw_uid;
-	if (gr != NULL)
-		gid = gr->gr_gid;
-	free(user);
-	if (chown(path, uid, gid) != 0) {
-		*error_r = xasprintf("chown %s: %s", path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 bool
 milter_open(const char *listen, mode_t mode, const char *owner,
     char **error_r)
@@ -518,7 +480,7 @@ milter_open(const char *listen, mode_t mode, const char *owner,
 	listening_on_unix = path != NULL;
 	if (path == NULL)
 		set_nodelay();
-	ok = path == NULL || unix_socket_access(path, mode, owner, error_r);
+	ok = path == NULL || listener_unix_access(path, mode, owner, error_r);
 	free(spec);
 	return ok;
 }
