@@ -65,10 +65,12 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 # stub as the test DNS, python3-dkim (python3-nacl for ed25519) and
 # opendkim-tools as independent DKIM implementations, redis-server.
 # (Exim and Sendmail conflict with Postfix as Debian packages -- one
-# mail-transport-agent at a time -- so they are not here.)
+# mail-transport-agent at a time -- so they are not here; fetch_exim
+# unpacks Exim instead, and libidn12 and libgnutls-dane0 are its libraries.)
 test_pkgs="postfix miltertest prometheus python3 procps iproute2 curl
     ca-certificates clamav-testfiles nsd python3-dnslib python3-yaml
-    python3-dkim python3-nacl opendkim-tools redis-server openssl"
+    python3-dkim python3-nacl opendkim-tools redis-server openssl
+    libidn12 libgnutls-dane0"
 
 install_deps() {
     [ "$(id -u)" -eq 0 ] || { echo "run-all: apt-get needs root (or use --no-apt)" >&2; exit 1; }
@@ -107,6 +109,25 @@ install_deps() {
     return 0
 }
 
+# t0550 runs a real Exim: the binary of exim4-daemon-light unpacked from
+# its .deb into a temporary directory (mode 0700, so its set-uid binary is
+# for root only; removed at exit), never installed, so no maintainer
+# script, daemon or system config; EXIM points the test at it.
+exim_dir=
+fetch_exim() {
+    exim_dir=$(mktemp -d)
+    trap 'rm -rf "$exim_dir"' EXIT
+    (cd "$exim_dir" &&
+        apt-get download -q -o APT::Sandbox::User=root exim4-daemon-light &&
+        dpkg-deb -x exim4-daemon-light_*.deb root) || return 1
+    export EXIM=$exim_dir/root/usr/sbin/exim4
+    # Exim looks up its user before it reads any configuration; the
+    # package would have made it, so make it as the package does.
+    getent passwd Debian-exim >/dev/null ||
+        useradd --system --user-group --no-create-home \
+            --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
+}
+
 # Print the logs of the tests that failed in build dir $1.
 show_failures() {
     local dir=$1 trs log n=0
@@ -141,6 +162,7 @@ build_and_check() {
 if [ "$apt" = 1 ]; then
     step "install dependencies"
     install_deps
+    fetch_exim
 fi
 
 step "autoreconf -fi"

@@ -260,6 +260,7 @@ store_failed(const struct ratelimit_take *takes, size_t n, const char *why,
 			check_error(report, "rate-limit store: %s", why);
 			return CHECK_ERROR;
 		}
+	log_warning("rate limits: store: %s; fail_open, not checked", why);
 	for (size_t i = 0; i < n; i++)
 		check_symbol(report, "RATELIMIT_UNCHECKED", 0,
 		    "%s: store: %s", takes[i].limit->head.name, why);

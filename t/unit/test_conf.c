@@ -289,7 +289,7 @@ struct rates_values {
 };
 
 /* The section's init runs after its entries' and its fini before. */
-static bool rates_fini_saw_entries;
+static _Atomic bool rates_fini_saw_entries; /* fini runs on reader threads too */
 
 static bool
 rates_init(void *values, struct arena *arena, struct conf_errors *errs)
