@@ -135,20 +135,6 @@ struct ratelimit_values {
 	uint64_t redis_timeout;     /* ms */
 };
 
-/* A take to give back if the recipient or message is refused. */
-struct ratelimit_charge {
-	const char *key;
-	struct rl_limit bucket;
-	uint64_t cost;
-};
-
-/* One limit charged in this phase. */
-struct ratelimit_take {
-	const struct ratelimit_limit *limit;
-	struct rl_op op;
-	char key[RL_KEY_MAX];
-};
-
 extern const struct check check_ratelimit;
 
 static struct metrics_family *metric_checks, *metric_hits;
@@ -217,10 +203,11 @@ phase_cost(const struct ratelimit_limit *l, enum check_phase phase,
 	}
 }
 
-/* Fill take for l if it charges this transaction now; false if not. */
+/* Fill op (its key in arena) for l if it charges this transaction now;
+ * false if not. */
 static bool
 limit_take(const struct ratelimit_limit *l, enum check_phase phase,
-    const struct check_txn *txn, struct ratelimit_take *take)
+    const struct check_txn *txn, struct arena *arena, struct rl_op *op)
 {
 	struct rl_key_facts facts = {
 		.client_ip = txn->client_ip_valid ? &txn->client_ip : NULL,
@@ -231,77 +218,65 @@ limit_take(const struct ratelimit_limit *l, enum check_phase phase,
 		.sasl_login = txn->auth_login,
 		.recipient = phase == CHECK_RCPT ? txn->rcpt : NULL,
 	};
+	char key[RL_KEY_MAX];
 	uint64_t cost;
 
 	if (l->only_under_stress && !txn->stress)
 		return false;
 	if ((cost = phase_cost(l, phase, txn)) == 0 || exempt(l, txn))
 		return false;
-	if (!rl_key_build(l->head.name, l->parts, l->n_parts, &facts,
-	    take->key, sizeof(take->key)))
+	if (!rl_key_build(l->head.name, l->parts, l->n_parts, &facts, key,
+	    sizeof(key)))
 		return false;
-	take->limit = l;
-	memset(&take->op, 0, sizeof(take->op));
-	take->op.key = take->key;
-	take->op.limit = l->bucket;
-	take->op.cost = cost;
+	*op = (struct rl_op){
+		.key = arena_strdup(arena, key), .limit = l->bucket,
+		.cost = cost,
+	};
 	return true;
 }
 
 /* The store could not answer: fail open where every limit says so,
  * else let on_error decide. */
 static enum check_status
-store_failed(const struct ratelimit_take *takes, size_t n, const char *why,
-    struct check_report *report)
+store_failed(const struct ratelimit_limit *const *limits, size_t n,
+    const char *why, struct check_report *report)
 {
 	metrics_add(metric_store_errors, 0, 1);
 	for (size_t i = 0; i < n; i++)
-		if (!takes[i].limit->fail_open) {
+		if (!limits[i]->fail_open) {
 			check_error(report, "rate-limit store: %s", why);
 			return CHECK_ERROR;
 		}
 	log_warning("rate limits: store: %s; fail_open, not checked", why);
 	for (size_t i = 0; i < n; i++)
 		check_symbol(report, "RATELIMIT_UNCHECKED", 0,
-		    "%s: store: %s", takes[i].limit->head.name, why);
+		    "%s: store: %s", limits[i]->head.name, why);
 	return CHECK_DONE;
-}
-
-/* Record an allowed take for a refund. */
-static void
-record_charge(const struct ratelimit_take *t, struct check_report *report)
-{
-	struct ratelimit_charge *c = arena_alloc(report->arena, sizeof(*c));
-
-	c->key = arena_strdup(report->arena, t->key);
-	c->bucket = t->op.limit;
-	c->cost = t->op.cost;
-	check_charge(report, &check_ratelimit, c);
 }
 
 /* A take refused as over its limit: act as the limit says. */
 static void
-over_limit(const struct ratelimit_take *t, struct check_report *report)
+over_limit(const struct ratelimit_limit *l, const struct rl_op *op,
+    struct check_report *report)
 {
-	const struct ratelimit_limit *l = t->limit;
-	double wait = t->op.retry_after_ns == RL_NEVER ? -1 :
-	    (double)t->op.retry_after_ns / 1e9;
+	double wait = op->retry_after_ns == RL_NEVER ? -1 :
+	    (double)op->retry_after_ns / 1e9;
 
 	count_limit(metric_hits, l);
-	log_info("rate limit %s: %s over %s%s", l->head.name, t->key,
+	log_info("rate limit %s: %s over %s%s", l->head.name, op->key,
 	    l->rate, l->dry_run ? " (dry run)" : "");
 	if (l->dry_run)
 		check_symbol(report, "RATELIMIT_DRY_RUN", 0,
-		    "%s: %s, wait %.1fs", l->head.name, t->key, wait);
+		    "%s: %s, wait %.1fs", l->head.name, op->key, wait);
 	else if (l->action == OVER_SCORE)
 		check_symbol(report, "RATELIMIT", l->score, "%s: %s, wait "
-		    "%.1fs", l->head.name, t->key, wait);
+		    "%.1fs", l->head.name, op->key, wait);
 	else
 		check_decide(report, "RATELIMIT", l->action == OVER_REJECT ?
 		    ACTION_REJECT : ACTION_TEMPFAIL,
 		    l->action == OVER_REJECT ? &l->reject_reply :
 		    &l->tempfail_reply, "%s: %s, wait %.1fs", l->head.name,
-		    t->key, wait);
+		    op->key, wait);
 }
 
 /* Keep the key gauge roughly current without counting on every check. */
@@ -317,33 +292,31 @@ ratelimit_run(enum check_phase phase, const struct check_txn *txn,
     const void *values, struct check_report *report)
 {
 	const struct ratelimit_values *v = values;
-	struct ratelimit_take *takes;
+	const struct ratelimit_limit **limits;
 	struct rl_op *ops;
 	char err[256];
 	size_t n = 0;
 
 	if (v->limits.n == 0)
 		return CHECK_DONE;
-	takes = arena_alloc(report->arena, v->limits.n * sizeof(*takes));
+	ops = arena_alloc(report->arena, v->limits.n * sizeof(*ops));
+	limits = arena_alloc(report->arena, v->limits.n * sizeof(*limits));
 	for (size_t i = 0; i < v->limits.n; i++)
-		if (limit_take(v->limits.values[i], phase, txn, &takes[n]))
-			n++;
+		if (limit_take(v->limits.values[i], phase, txn, report->arena,
+		    &ops[n]))
+			limits[n++] = v->limits.values[i];
 	if (n == 0)
 		return CHECK_DONE;
-	ops = arena_alloc(report->arena, n * sizeof(*ops));
-	for (size_t i = 0; i < n; i++)
-		ops[i] = takes[i].op;
 	if (!rl_backend_apply(ops, n, err, sizeof(err)))
-		return store_failed(takes, n, err, report);
+		return store_failed(limits, n, err, report);
 	keys_gauge_update();
 	for (size_t i = 0; i < n; i++) {
-		takes[i].op = ops[i];
-		takes[i].op.key = takes[i].key;
-		count_limit(metric_checks, takes[i].limit);
+		count_limit(metric_checks, limits[i]);
+		/* An allowed take is its own charge: refunded as it is. */
 		if (ops[i].allowed)
-			record_charge(&takes[i], report);
+			check_charge(report, &check_ratelimit, &ops[i]);
 		else
-			over_limit(&takes[i], report);
+			over_limit(limits[i], &ops[i], report);
 	}
 	return CHECK_DONE;
 }
@@ -353,16 +326,13 @@ ratelimit_run(enum check_phase phase, const struct check_txn *txn,
 static void
 ratelimit_refund(void *data)
 {
-	const struct ratelimit_charge *c = data;
-	struct rl_op op = {
-		.key = c->key, .limit = c->bucket, .cost = c->cost,
-		.refund = true,
-	};
+	struct rl_op *op = data;
 	char err[256];
 
-	if (!rl_backend_apply(&op, 1, err, sizeof(err))) {
+	op->refund = true;
+	if (!rl_backend_apply(op, 1, err, sizeof(err))) {
 		metrics_add(metric_store_errors, 0, 1);
-		log_warning("rate limit: refund of %s lost: %s", c->key, err);
+		log_warning("rate limit: refund of %s lost: %s", op->key, err);
 	}
 }
 
