@@ -33,6 +33,9 @@ E2E_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${MXWARD:=$top_builddir/mxward}"
 : "${PYTHON:=python3}"
 export top_srcdir top_builddir MXWARD
+# Under a TSan build, every mxward a test starts has libmilter's own races
+# suppressed (t/tsan.supp); other programs ignore the variable.
+export TSAN_OPTIONS="suppressions=$top_srcdir/t/tsan.supp ${TSAN_OPTIONS:-}"
 PATH=$PATH:/usr/sbin:/sbin
 
 # ---------------------------------------------------------------- TAP ----
@@ -543,10 +546,8 @@ mx_listening() {
 mx_try_start() {
     e2e_need_mxward
     MX_LOG=$E2E_DIR/mxward.log
-    # -f: log to stderr (no syslog in test containers). Under a TSan
-    # build, libmilter's own shutdown race is suppressed (t/tsan.supp).
-    TSAN_OPTIONS="suppressions=$top_srcdir/t/tsan.supp ${TSAN_OPTIONS:-}" \
-        "$MXWARD" -c "$1" -f run 2>>"$MX_LOG" >&2 &
+    # -f: log to stderr (no syslog in test containers).
+    "$MXWARD" -c "$1" -f run 2>>"$MX_LOG" >&2 &
     MX_PID=$!
     e2e_at_exit mx_stop
     local i=0

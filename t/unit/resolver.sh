@@ -75,6 +75,5 @@ dns_start "$E2E_DIR/zones"
 dnsstub_start "$E2E_DIR/stub.json"
 
 DNS_PORT=$DNS_PORT STUB_PORT=$STUB_PORT DNS_TA_FILE=$E2E_DIR/example.org.ds \
-    TSAN_OPTIONS="suppressions=$top_srcdir/t/tsan.supp ${TSAN_OPTIONS:-}" \
     "$TEST_RESOLVER"
 exit $?
