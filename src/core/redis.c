@@ -320,10 +320,16 @@ send_on(struct redis_pool *pool, redisContext *c, int argc,
 	errno = 0;
 	reply = redisCommandArgv(c, argc, argv, argvlen);
 	if (reply == NULL) {
-		out = timed_out(c, errno) ? OUT_TIMEOUT : OUT_BROKEN;
+		if (timed_out(c, errno)) {
+			snprintf(err, errlen, "redis %s: no answer within %lld ms",
+			    pool->name,
+			    (long long)pool->timeout.tv_sec * 1000 +
+			    pool->timeout.tv_usec / 1000);
+			return OUT_TIMEOUT;
+		}
 		snprintf(err, errlen, "redis %s: %s", pool->name,
 		    c->err != 0 ? c->errstr : "no reply");
-		return out;
+		return OUT_BROKEN;
 	}
 	if (reply->type != REDIS_REPLY_ERROR) {
 		*reply_r = reply;
