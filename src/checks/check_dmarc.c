@@ -328,7 +328,6 @@ record_report(const struct dmarc_values *v, const struct check_txn *txn,
 	};
 	const struct auth_results *auth = txn->auth;
 	char err[256], *line;
-	int64_t now = (int64_t)row.time, last;
 
 	if (txn->sender != NULL && txn->sender[0] != '\0')
 		row.envelope_from = mime_address_domain(txn->sender);
@@ -349,9 +348,7 @@ record_report(const struct dmarc_values *v, const struct check_txn *txn,
 		count(metric_report_data, 0);
 	} else {
 		count(metric_report_data, 1);
-		last = atomic_load(&last_report_log);
-		if (now - last >= LOG_INTERVAL && atomic_compare_exchange_strong(
-		    &last_report_log, &last, now))
+		if (log_due(&last_report_log, LOG_INTERVAL))
 			log_warning("dmarc: report data not recorded: %s", err);
 	}
 	free(line);

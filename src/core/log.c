@@ -100,3 +100,12 @@ log_die(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+bool
+log_due(_Atomic int64_t *last, int64_t interval_s)
+{
+	int64_t now = (int64_t)time(NULL), then = atomic_load(last);
+
+	return now - then >= interval_s &&
+	    atomic_compare_exchange_strong(last, &then, now);
+}

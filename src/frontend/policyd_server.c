@@ -93,7 +93,10 @@ static struct {
 	.gone = PTHREAD_COND_INITIALIZER,
 };
 
-static struct metrics_family *metric_connections, *metric_errors;
+static struct metrics_family *metric_connections, *metric_errors,
+    *metric_refused;
+/* When the last over-the-cap refusal was logged (one line a minute). */
+static _Atomic int64_t last_refusal_log;
 
 static uint64_t
 now_ms(void)
@@ -340,9 +343,12 @@ conn_start(int fd, const struct sockaddr_storage *ss)
 	pthread_mutex_lock(&server.lock);
 	if (server.n_conns >= max) {
 		pthread_mutex_unlock(&server.lock);
-		log_warning("policyd: %s: %d connections open "
-		    "(policy_service.max_connections), closing this one",
-		    c->peer, max);
+		metrics_add(metric_refused, 0, 1);
+		if (log_due(&last_refusal_log, 60))
+			log_warning("policyd: %s: %d connections open "
+			    "(policy_service.max_connections), closing this "
+			    "one (logged once a minute, all counted)",
+			    c->peer, max);
 		close(fd);
 		free(c);
 		return;
@@ -436,6 +442,10 @@ policyd_open(const char *listen, mode_t mode, const char *owner,
 	metric_errors = metrics_counter_new("mxward_policy_errors_total",
 	    "Malformed policy requests; their connection was closed without "
 	    "a reply.", NULL, NULL, 1);
+	metric_refused = metrics_counter_new(
+	    "mxward_policy_connections_refused_total",
+	    "Connections closed at once because policy_service."
+	    "max_connections were open.", NULL, NULL, 1);
 	return true;
 }
 

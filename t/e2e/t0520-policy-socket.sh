@@ -17,7 +17,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 e2e_init nopostfix
 
-tap_plan 35
+tap_plan 38
 pol=$E2E_DIR/policy.yaml
 pport=$(free_port)
 extra='policy_service: { max_connections: 5, request_timeout: 1s }'
@@ -75,6 +75,8 @@ tap_is "$out" "served 5
 extra closed
 first still served" "max_connections 5: the sixth closed at once"
 tap_ok "and logged" wait_log "$MX_LOG" 'max_connections\), closing this one'
+out=$(pc hold 5)
+tap_like "$out" 'extra closed' "a second sixth connection closed at once"
 
 out=$(pc stall 5)
 tap_like "$out" '^closed after [12]\.' \
@@ -85,6 +87,10 @@ metric() { http_get "http://$MX_METRICS/metrics" | awk -v m="$1" '$1 == m { prin
 no_conn() { [ "$(metric mxward_policy_connections)" = 0 ]; }
 tap_ok "no connection left counted as open" wait_for 10 no_conn
 tap_is "$(metric mxward_policy_errors_total)" 7 "7 malformed requests counted"
+tap_is "$(metric mxward_policy_connections_refused_total)" 2 \
+    "2 connections over max_connections counted"
+tap_is "$(grep -c 'max_connections), closing' "$MX_LOG")" 1 \
+    "but logged once a minute: 1 line"
 tap_is "$(metric 'mxward_policy_replies_total{action="defer"}')" 3 \
     "3 deferrals counted"
 tap_is "$(metric 'mxward_policy_requests_total{state="VRFY"}')" 1 \
