@@ -241,6 +241,19 @@ message_account(struct engine_session *s, enum check_action action,
 	engine_stats_message(action);
 }
 
+/* What a message that ended before its end of data came to: the
+ * strongest answer given, except through the policy socket, where the
+ * MTA goes on with the recipients accepted and only the message's own
+ * decision counts. */
+static enum check_action
+unfinished_action(const struct engine_session *s,
+    const struct engine_message *m)
+{
+	if (s->txn.envelope_only && m->n_rcpts > 0)
+		return m->report.action;
+	return m->answered;
+}
+
 /* The one place a message's memory and snapshot reference are released. */
 static void
 message_end(struct engine_session *s)
@@ -251,7 +264,8 @@ message_end(struct engine_session *s)
 		return;
 	/* A transaction the MTA ended after we refused it still counts. */
 	if (!m->finished && m->answered >= ACTION_DISCARD)
-		message_account(s, m->answered, verdict_score(m->report.symbols));
+		message_account(s, unfinished_action(s, m),
+		    verdict_score(m->report.symbols));
 	if (message_undelivered(s, m))
 		refund_charges(m->report.charges);
 	spool_free(&m->spool);

@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
 #include "frontend/policyd.h"
@@ -109,10 +110,29 @@ rcpts(struct policyd_client *c, const char *instance, int n)
 	return last;
 }
 
+/* mxward_messages_total{action="name"}, as the metrics page shows it. */
+static long
+messages_counted(const char *name)
+{
+	struct buf *b = buf_new();
+	char *key = xasprintf("mxward_messages_total{action=\"%s\"} ", name);
+	const char *at;
+	long n = -1;
+
+	metrics_render(b);
+	at = strstr(b->data, key);
+	if (at != NULL)
+		n = strtol(at + strlen(key), NULL, 10);
+	free(key);
+	buf_free(&b);
+	return n;
+}
+
 static void
 test_recipients(void)
 {
 	struct policyd_client *c = policyd_client_new("test");
+	long accepted, deferred;
 
 	publish("recipients_max: { limit: 3 }\n");
 	is_str(rcpts(c, "i1", 1), "DUNNO", "a clean recipient: DUNNO");
@@ -120,9 +140,14 @@ test_recipients(void)
 	is_str(ask(c, "protocol_state=RCPT\ninstance=i2\n"
 	    "recipient=<r4@example.org>\n"), "452 4.5.3 Too many recipients",
 	    "fourth: 452 4.5.3 from recipients_max");
+	accepted = messages_counted("accept");
+	deferred = messages_counted("tempfail");
 	is_str(ask(c, "protocol_state=DATA\ninstance=i3\nrecipient_count=4\n"),
 	    "550 5.5.3 Too many recipients",
 	    "DATA of a new instance with recipient_count 4: 550 5.5.3");
+	ok(messages_counted("accept") == accepted + 1 &&
+	    messages_counted("tempfail") == deferred,
+	    "i2 ended: accepted for its 3 recipients, not counted deferred");
 	is_str(ask(c, "protocol_state=DATA\ninstance=i4\nrecipient_count=3\n"),
 	    "DUNNO", "DATA with recipient_count 3: DUNNO");
 	is_str(rcpts(c, "", 4), "DUNNO",
@@ -251,7 +276,7 @@ main(void)
 	log_open("test_policyd", true, LOG_LEVEL_ERROR);
 	engine_stats_init();
 	policyd_requests_init();
-	plan(30);
+	plan(31);
 	test_recipients();
 	test_commands();
 	test_refusals();
