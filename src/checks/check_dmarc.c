@@ -64,7 +64,6 @@
 #include "mime/header.h"
 
 #define DOMAIN_TOKEN "{domain}"
-#define LOG_INTERVAL 60 /* seconds between report-data failure logs */
 
 enum local_policy { HONOUR, QUARANTINE, SCORE, REJECT, STRICTEST };
 enum report_data { REPORT_OFF, REPORT_FILE, REPORT_REDIS };
@@ -348,7 +347,7 @@ record_report(const struct dmarc_values *v, const struct check_txn *txn,
 		count(metric_report_data, 0);
 	} else {
 		count(metric_report_data, 1);
-		if (log_due(&last_report_log, LOG_INTERVAL))
+		if (log_due(&last_report_log))
 			log_warning("dmarc: report data not recorded: %s", err);
 	}
 	free(line);

@@ -102,10 +102,10 @@ log_die(const char *fmt, ...)
 }
 
 bool
-log_due(_Atomic int64_t *last, int64_t interval_s)
+log_due(_Atomic int64_t *last)
 {
 	int64_t now = (int64_t)time(NULL), then = atomic_load(last);
 
-	return now - then >= interval_s &&
+	return now - then >= LOG_REPEAT_SECONDS &&
 	    atomic_compare_exchange_strong(last, &then, now);
 }

@@ -5,7 +5,7 @@
  * log_error(), log_warning(), log_info() and log_debug() may be called from
  * any thread. Lines longer than LOG_LINE_MAX are truncated, never split.
  * log_die() logs and exits with status 1 (start-up errors only).
- * log_due() keeps a repeated warning to one line per interval.
+ * log_due() keeps a repeated warning to one line a minute.
  */
 #ifndef MXWARD_CORE_LOG_H
 #define MXWARD_CORE_LOG_H
@@ -29,9 +29,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
-/* True for one caller at most every interval_s seconds; *last (zero at
+#define LOG_REPEAT_SECONDS 60
+/* True for one caller at most every LOG_REPEAT_SECONDS; *last (zero at
  * first) holds the time of the last true answer. */
-bool log_due(_Atomic int64_t *last, int64_t interval_s);
+bool log_due(_Atomic int64_t *last);
 
 #define log_error(...)   log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

@@ -344,7 +344,7 @@ conn_start(int fd, const struct sockaddr_storage *ss)
 	if (server.n_conns >= max) {
 		pthread_mutex_unlock(&server.lock);
 		metrics_add(metric_refused, 0, 1);
-		if (log_due(&last_refusal_log, 60))
+		if (log_due(&last_refusal_log))
 			log_warning("policyd: %s: %d connections open "
 			    "(policy_service.max_connections), closing this "
 			    "one (logged once a minute, all counted)",
